@@ -85,6 +85,17 @@ record ConstValue(ElementType type, long[] dims, long[] ints, double[] reals, St
         return Shape.of(dims);
     }
 
+    /** Number of values stored in the typed field that holds {@code type}. */
+    private static int typedCount(Onnx.TensorProto tensor, ElementType type) {
+        return switch (type) {
+            case INT64 -> tensor.getInt64DataCount();
+            case UINT64, UINT32 -> tensor.getUint64DataCount();
+            case FLOAT -> tensor.getFloatDataCount();
+            case DOUBLE -> tensor.getDoubleDataCount();
+            default -> tensor.getInt32DataCount();
+        };
+    }
+
     /**
      * Decodes a TensorProto when it is small, stored inline and of a numeric type; otherwise null.
      */
@@ -93,7 +104,7 @@ record ConstValue(ElementType type, long[] dims, long[] ints, double[] reals, St
         for (long dim : tensor.getDimsList()) {
             count *= dim;
         }
-        if (count > MAX_ELEMENTS || tensor.getDataLocation() == Onnx.TensorProto.DataLocation.EXTERNAL) {
+        if (count < 0 || count > MAX_ELEMENTS || tensor.getDataLocation() == Onnx.TensorProto.DataLocation.EXTERNAL) {
             return null;
         }
         ElementType type = ElementType.fromCode(tensor.getDataType()).orElse(ElementType.UNDEFINED);
@@ -101,7 +112,7 @@ record ConstValue(ElementType type, long[] dims, long[] ints, double[] reals, St
         int n = (int) count;
         ByteBuffer raw = tensor.hasRawData()
                 ? tensor.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN) : null;
-        if (raw != null && raw.remaining() < type.bytesFor(n)) {
+        if (raw != null ? raw.remaining() < type.bytesFor(n) : typedCount(tensor, type) < n) {
             return null;
         }
         switch (type) {

@@ -23,6 +23,15 @@ final class Inspector {
     }
 
     static ModelReport inspect(Onnx.ModelProto model, InferredTypes types) {
+        try {
+            return build(model, types);
+        } catch (ArithmeticException e) {
+            throw new ModelFormatException(ModelFormatException.Code.TOO_LARGE, "Model '" + model.getGraph().getName()
+                    + "' has tensor sizes or MAC counts beyond 2^63: " + e.getMessage(), e);
+        }
+    }
+
+    private static ModelReport build(Onnx.ModelProto model, InferredTypes types) {
         Onnx.GraphProto graph = model.getGraph();
         List<Onnx.NodeProto> order = ShapeInference.topologicalOrder(graph);
         Map<String, Long> opsets = new LinkedHashMap<>();

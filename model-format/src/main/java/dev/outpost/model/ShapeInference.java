@@ -21,6 +21,8 @@ import java.util.Set;
  */
 final class ShapeInference {
 
+    private static final System.Logger LOGGER = System.getLogger(ShapeInference.class.getName());
+
     private static final Map<String, ShapeRule> RULES = new HashMap<>();
 
     static {
@@ -73,7 +75,21 @@ final class ShapeInference {
         if (wanted.isEmpty()) {
             return result;
         }
-        Map<String, TypeAndShape> reported = oracle.discover(withExtraOutputs(model, wanted).toByteArray());
+        Map<String, TypeAndShape> reported;
+        try {
+            reported = oracle.discover(withExtraOutputs(model, wanted).toByteArray());
+        } catch (RuntimeException e) {
+            // A caller's oracle must not break inference: keep the rules' answer and say why it stands.
+            LOGGER.log(System.Logger.Level.WARNING, "ShapeOracle " + oracle.getClass().getName()
+                    + " failed on " + wanted.size() + " unresolved tensors; keeping them unresolved", e);
+            Map<String, String> reasons = new LinkedHashMap<>(result.unresolved());
+            wanted.forEach(name -> reasons.computeIfPresent(name, (key, reason) -> reason
+                    + "; the ShapeOracle failed too: " + e));
+            return new InferredTypes(result.tensors(), result.origins(), reasons);
+        }
+        if (reported == null) {
+            reported = Map.of();
+        }
         for (String name : wanted) {
             TypeAndShape found = reported.get(name);
             if (found != null && found.isResolved()) {
@@ -217,6 +233,11 @@ final class ShapeInference {
             Onnx.GraphProto graph = model.getGraph();
             for (Onnx.TensorProto initializer : graph.getInitializerList()) {
                 ElementType type = ElementType.fromCode(initializer.getDataType()).orElse(ElementType.UNDEFINED);
+                if (initializer.getDimsList().stream().anyMatch(dim -> dim < 0)) {
+                    throw new ModelFormatException(ModelFormatException.Code.INVALID_MODEL, "Initializer '"
+                            + initializer.getName() + "' has dims " + initializer.getDimsList()
+                            + "; expected every dimension >= 0");
+                }
                 record(initializer.getName(), new TypeAndShape(type,
                         Shape.of(initializer.getDimsList().stream().mapToLong(Long::longValue).toArray())),
                         InferredTypes.Origin.CONSTANT, "initializer has an undefined element type");

@@ -124,4 +124,27 @@ class ShapeFallbackTest {
         assertThatThrownBy(() -> ShapeInference.infer(model)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("transpose_y").hasMessageContaining("axis 5");
     }
+
+    @Test
+    void a_failing_oracle_leaves_the_tensors_unresolved_and_says_so() {
+        ShapeOracle failing = augmented -> {
+            throw new IllegalStateException("runtime not available");
+        };
+
+        InferredTypes types = ShapeInference.infer(topKThenRelu(), false, failing);
+
+        assertThat(types.unresolved()).containsOnlyKeys("values", "indices", "y");
+        assertThat(types.unresolved().get("values")).contains("no shape rule for operator TopK")
+                .contains("ShapeOracle failed too").contains("runtime not available");
+    }
+
+    @Test
+    void an_initializer_with_a_negative_dimension_is_an_invalid_model() {
+        Onnx.ModelProto model = TinyModels.model(13, List.of(floats("x", 3)),
+                List.of(Onnx.TensorProto.newBuilder().setName("w").setDataType(1).addDims(-3).build()),
+                List.of(node("Add", List.of("x", "w"), List.of("y"))), "y");
+
+        assertThatThrownBy(() -> ShapeInference.infer(model)).isInstanceOfSatisfying(ModelFormatException.class,
+                e -> assertThat(e.code()).isEqualTo(ModelFormatException.Code.INVALID_MODEL)).hasMessageContaining("'w'");
+    }
 }

@@ -79,6 +79,11 @@ final class TinyModels {
         return builder.build();
     }
 
+    /** A scalar (rank-0) float initializer. */
+    static Onnx.TensorProto scalar(String name, float value) {
+        return Onnx.TensorProto.newBuilder().setName(name).setDataType(ElementType.FLOAT.code()).addFloatData(value).build();
+    }
+
     /** A zero-filled initializer of any shape. */
     static Onnx.TensorProto zeros(String name, ElementType type, long... dims) {
         long count = 1;
