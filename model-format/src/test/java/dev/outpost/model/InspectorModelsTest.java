@@ -87,9 +87,10 @@ class InspectorModelsTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.outpost.model.ShapeInferenceModelsTest#models")
     void quantization_form_is_the_one_sources_md_states(String fileName) {
-        assertThat(expectedForms()).as("SOURCES.md entry for " + fileName).containsKey(fileName);
+        ModelReport report = report(fileName);
 
-        assertThat(report(fileName).quantization()).isEqualTo(expectedForms().get(fileName));
+        assertThat(expectedForms()).as("SOURCES.md entry for " + fileName).containsKey(fileName);
+        assertThat(report.quantization()).isEqualTo(expectedForms().get(fileName));
     }
 
     @Test
