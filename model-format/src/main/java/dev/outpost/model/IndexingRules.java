@@ -169,7 +169,7 @@ final class IndexingRules {
         step.outputValue(0, ConstValue.ofDims(dims));
     }
 
-    private static void constant(InferenceStep step) {
+    private static void constant(InferenceStep step) throws UnresolvedShape {
         Onnx.AttributeProto value = step.attribute("value");
         if (value != null) {
             Onnx.TensorProto tensor = value.getT();
@@ -196,7 +196,8 @@ final class IndexingRules {
             }
             step.outputValue(0, new ConstValue(ElementType.FLOAT, new long[] {values.length}, null, widened, null));
         } else {
-            throw step.mismatch("has none of the attributes value, value_int(s), value_float(s)");
+            throw step.unresolved("has none of the attributes value, value_int(s), value_float(s); sparse and"
+                    + " string constants have no shape rule");
         }
     }
 

@@ -10,7 +10,8 @@ import java.util.Optional;
  * The outcome of shape inference over a model's main graph: the element type and shape of every tensor
  * that could be resolved, where each came from, and the tensors that could not be resolved with the reason.
  *
- * <p>Immutable and thread-safe. Maps keep the graph's order (initializers, graph inputs, then node outputs in topological order).
+ * <p>Immutable and thread-safe. Maps keep the graph's order (initializers, graph inputs, then node outputs
+ * in topological order).
  *
  * @param tensors resolved tensors by name
  * @param origins for each resolved tensor, how it was resolved
