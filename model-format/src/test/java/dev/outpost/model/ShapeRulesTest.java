@@ -309,4 +309,17 @@ class ShapeRulesTest {
         assertThat(types.get("q")).hasToString("int8[N,4]");
         assertThat(types.get("y")).hasToString("float[N,4]");
     }
+
+    @Test
+    void reductions_read_axes_from_the_attribute_before_opset_18_and_from_the_input_after() {
+        Onnx.ModelProto attribute = single(13, node("ReduceMean", List.of("x"), List.of("y"), ints("axes", 2, 3)),
+                List.of(floats("x", "N", 8, 5, 5)));
+        Onnx.ModelProto input = single(18, node("ReduceMax", List.of("x", "axes"), List.of("y"),
+                integer("keepdims", 0)), List.of(floats("x", "N", 8, 5, 5)), int64s("axes", -1));
+
+        assertThat(inferred(attribute, "y")).isEqualTo("[N,8,1,1]");
+        assertThat(inferred(input, "y")).isEqualTo("[N,8,5]");
+        assertAgreesWithOrt(attribute);
+        assertAgreesWithOrt(input);
+    }
 }
