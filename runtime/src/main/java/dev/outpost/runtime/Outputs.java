@@ -26,7 +26,7 @@ public final class Outputs implements AutoCloseable, Iterable<Map.Entry<String, 
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /** A sequence-of-maps output, kept apart from sequences of tensors even when empty. */
-    record MapSequence(List<Map<?, ?>> maps) {
+    record MapSequence(List<Map<Object, Object>> maps) {
         MapSequence {
             maps = List.copyOf(maps);
         }
@@ -95,7 +95,7 @@ public final class Outputs implements AutoCloseable, Iterable<Map.Entry<String, 
      *
      * @throws InferenceException INVALID_ARGUMENT when there is no such output or it is not a sequence of maps
      */
-    public List<Map<?, ?>> maps(String name) {
+    public List<Map<Object, Object>> maps(String name) {
         Object value = lookup(name);
         if (value instanceof MapSequence sequence) {
             return sequence.maps();

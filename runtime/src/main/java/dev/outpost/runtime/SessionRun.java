@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -125,14 +126,14 @@ final class SessionRun {
             // OnnxSequence.close() does not free the elements it hands out: close each one (ORT issue #24551).
             List<? extends OnnxValue> elements = sequence.getValue();
             List<Tensor> tensors = new ArrayList<>();
-            List<Map<?, ?>> maps = new ArrayList<>();
+            List<Map<Object, Object>> maps = new ArrayList<>();
             boolean copied = false;
             try {
                 for (OnnxValue element : elements) {
                     if (element instanceof OnnxTensor tensor) {
                         tensors.add(copyTensor(name, tensor));
                     } else if (element instanceof OnnxMap map) {
-                        maps.add(Map.copyOf(map.getValue()));
+                        maps.add(Collections.unmodifiableMap(new HashMap<Object, Object>(map.getValue())));
                     } else {
                         throw unsupported(name, "a sequence of " + element.getType());
                     }
