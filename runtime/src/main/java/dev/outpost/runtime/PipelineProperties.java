@@ -103,7 +103,10 @@ final class PipelineProperties {
     }
 
     boolean bool(String key, boolean defaultValue) {
-        return choice(key, Map.of("true", true, "false", false), defaultValue);
+        Map<String, Boolean> choices = new LinkedHashMap<>();
+        choices.put("true", true);
+        choices.put("false", false);
+        return choice(key, choices, defaultValue);
     }
 
     Optional<Path> path(String key, Path baseDir) {
