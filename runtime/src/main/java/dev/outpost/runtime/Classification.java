@@ -13,6 +13,7 @@ import java.util.Objects;
  */
 public record Classification(int classIndex, String label, float score) {
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public Classification {
         Objects.requireNonNull(label, "label");
         if (classIndex < 0) {

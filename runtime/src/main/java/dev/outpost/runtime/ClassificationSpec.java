@@ -36,6 +36,7 @@ public record ClassificationSpec(Optional<String> output, Activation activation,
         SIGMOID
     }
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public ClassificationSpec {
         Objects.requireNonNull(output, "output");
         Objects.requireNonNull(activation, "activation");

@@ -19,6 +19,7 @@ import java.util.Objects;
  */
 public record Detection(int classIndex, String label, float score, float x1, float y1, float x2, float y2) {
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public Detection {
         Objects.requireNonNull(label, "label");
         if (classIndex < 0) {

@@ -55,6 +55,7 @@ public record DetectionSpec(Format format, Optional<String> output, Optional<Str
     /** The default YOLOX strides. */
     public static final List<Integer> DEFAULT_STRIDES = List.of(8, 16, 32);
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public DetectionSpec {
         Objects.requireNonNull(format, "format");
         Objects.requireNonNull(output, "output");

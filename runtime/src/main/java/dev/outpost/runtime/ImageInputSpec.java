@@ -69,6 +69,7 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
      * @param height pixels, &gt; 0
      */
     public record Size(int width, int height) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public Size {
             if (width <= 0 || height <= 0) {
                 throw new IllegalArgumentException("Size " + width + "x" + height + " is invalid; both must be > 0");
@@ -91,6 +92,7 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
      * @param shorterSide pixels, &gt; 0
      */
     public record ShorterSideCrop(int shorterSide) implements Resize {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public ShorterSideCrop {
             if (shorterSide <= 0) {
                 throw new IllegalArgumentException("shorter side " + shorterSide + " must be > 0");
@@ -109,6 +111,7 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
      * @param padValue the 0..255 pixel value of the padding (before normalization)
      */
     public record Letterbox(Anchor anchor, int padValue) implements Resize {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public Letterbox {
             Objects.requireNonNull(anchor, "anchor");
             if (padValue < 0 || padValue > 255) {
@@ -117,6 +120,7 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
         }
     }
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public ImageInputSpec {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(resize, "resize");

@@ -20,6 +20,7 @@ package dev.outpost.runtime;
 public record ImageTransform(int originalWidth, int originalHeight, int inputWidth, int inputHeight,
         double scaleX, double scaleY, double offsetX, double offsetY) {
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public ImageTransform {
         if (originalWidth <= 0 || originalHeight <= 0 || inputWidth <= 0 || inputHeight <= 0) {
             throw new IllegalArgumentException("ImageTransform sizes must be > 0: original " + originalWidth + "x"

@@ -103,6 +103,7 @@ public record PipelineSpec(Optional<ImageInputSpec> image, OutputSpec output) {
     /** The suffix of a side file: {@code model.onnx} gets {@code model.pipeline.properties}. */
     public static final String SIDE_FILE_SUFFIX = ".pipeline.properties";
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public PipelineSpec {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(output, "output");

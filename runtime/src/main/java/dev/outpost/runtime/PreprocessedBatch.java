@@ -17,6 +17,7 @@ import java.util.Objects;
 public record PreprocessedBatch(String inputName, Tensor tensor, List<ImageTransform> transforms)
         implements AutoCloseable {
 
+    /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
     public PreprocessedBatch {
         Objects.requireNonNull(inputName, "inputName");
         Objects.requireNonNull(tensor, "tensor");

@@ -36,6 +36,7 @@ public final class Datasets {
      * @param classIndex the 0-based class index
      */
     public record LabeledImage(Path file, int classIndex) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public LabeledImage {
             Objects.requireNonNull(file, "file");
             if (classIndex < 0) {
@@ -54,6 +55,7 @@ public final class Datasets {
      * @param y2 bottom
      */
     public record Box(int classIndex, double x1, double y1, double x2, double y2) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public Box {
             if (classIndex < 0 || !(x2 >= x1) || !(y2 >= y1)) {
                 throw new IllegalArgumentException("invalid box: class " + classIndex + ", (" + x1 + ", " + y1
@@ -71,6 +73,7 @@ public final class Datasets {
      * @param boxes the ground-truth boxes in pixels
      */
     public record DetectionSample(Path file, int width, int height, List<Box> boxes) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public DetectionSample {
             Objects.requireNonNull(file, "file");
             boxes = List.copyOf(boxes);

@@ -33,6 +33,7 @@ public final class DetectionMetrics {
      * @param box the box (its class must equal {@code classIndex})
      */
     public record Truth(String imageId, int classIndex, Datasets.Box box) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public Truth {
             Objects.requireNonNull(imageId, "imageId");
             Objects.requireNonNull(box, "box");
@@ -55,6 +56,7 @@ public final class DetectionMetrics {
      * @param box the box and class
      */
     public record Prediction(String imageId, double score, Datasets.Box box) {
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public Prediction {
             Objects.requireNonNull(imageId, "imageId");
             Objects.requireNonNull(box, "box");
