@@ -20,7 +20,8 @@ import java.util.SortedMap;
  *
  * <h2>Keys</h2>
  * An image input is declared when any {@code input.*} key is present (write
- * {@code input.resize = stretch} to take every default). Values are case-insensitive.
+ * {@code input.resize = stretch} to take every default). Choice values (RGB, letterbox, softmax, ...) are
+ * case-insensitive; names and paths are not.
  * <pre>
  * key                          values (default)
  * input.name                   model input to feed (the model's only input)

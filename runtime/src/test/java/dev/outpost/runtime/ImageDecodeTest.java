@@ -136,6 +136,26 @@ class ImageDecodeTest {
     }
 
     @Test
+    void a_cmyk_jpeg_is_rejected_with_a_clear_error() throws IOException {
+        // A four-channel raster written without a color model becomes a CMYK (Adobe) JPEG.
+        java.awt.image.WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(
+                java.awt.image.DataBuffer.TYPE_BYTE, 8, 8, 4, null);
+        javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (javax.imageio.stream.ImageOutputStream stream = ImageIO.createImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new javax.imageio.IIOImage(raster, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+
+        assertThatThrownBy(() -> Image.decode(out.toByteArray(), "print.jpg"))
+                .isInstanceOf(InferenceException.class)
+                .hasMessageContaining("print.jpg is a CMYK")
+                .hasMessageContaining("convert it to RGB");
+    }
+
+    @Test
     void a_zero_byte_file_is_rejected_as_empty() throws IOException {
         Path file = Files.createFile(dir.resolve("empty.png"));
 
