@@ -157,6 +157,14 @@ public final class ImagePreprocessor {
         return layout;
     }
 
+    /**
+     * The number of images one input tensor must hold: the model's fixed batch size, or -1 when the
+     * batch dimension is dynamic (any number of images).
+     */
+    public long fixedBatch() {
+        return fixedBatch;
+    }
+
     /** The resolved element type (FLOAT32 or UINT8). */
     public DType elementType() {
         return type;
