@@ -85,7 +85,8 @@ final class Topology {
 
     /**
      * Every node Kahn's algorithm could not place has a predecessor it could not place either, so
-     * walking predecessors from one must repeat a node: that loop is a cycle (returned in data-flow order).
+     * walking predecessors from one must repeat a node: that loop is a cycle (returned in data-flow order,
+     * starting at its first stored node).
      */
     private static List<Integer> findCycle(int[] pending, List<List<Integer>> successors) {
         int count = pending.length;
@@ -121,6 +122,7 @@ final class Topology {
         }
         List<Integer> cycle = new ArrayList<>(path.subList(seenAt.get(current), path.size()));
         java.util.Collections.reverse(cycle);
+        java.util.Collections.rotate(cycle, -cycle.indexOf(java.util.Collections.min(cycle)));
         return List.copyOf(cycle);
     }
 
