@@ -19,9 +19,12 @@ import java.util.List;
  * transformer operators of the default ONNX domain, and the {@code com.microsoft} operators ONNX
  * Runtime writes into optimized and quantized models.
  *
- * <p>Each schema is the current one (the newest opset version's arity and attributes), valid from
- * {@link OpSchema#sinceVersion()}. A few attributes that newer versions moved to inputs are kept as
- * optional attributes so older models still conform: {@code Dropout.ratio}, {@code Reduce*.axes}.
+ * <p>Each schema is the current one (the newest opset version's arity and attributes).
+ * {@link OpSchema#sinceVersion()} is the first opset version with these inputs and outputs; some
+ * optional attributes are newer than that and are not version-checked (e.g.
+ * {@code AveragePool.dilations} and {@code Split.num_outputs}, opset 19 and 18). A few attributes that
+ * newer versions moved to inputs are kept as optional attributes so older models still conform:
+ * {@code Dropout.ratio}, {@code Reduce*.axes}.
  * The file is long because it is a table, one line per operator.
  *
  * <p>Immutable and thread-safe.
@@ -61,12 +64,12 @@ public enum Op {
     MAT_MUL("MatMul", 1, 2, 2), MAT_MUL_INTEGER("MatMulInteger", 10, 2, 4), QLINEAR_MAT_MUL("QLinearMatMul", 10, 8, 8),
     GEMM("Gemm", 11, 2, 3, opt("alpha", FLOAT), opt("beta", FLOAT), opt("transA", INT), opt("transB", INT)),
     MAX_POOL("MaxPool", 12, 1, 1, 1, 2, with(pool(), opt("dilations", INTS), opt("storage_order", INT))),
-    AVERAGE_POOL("AveragePool", 19, 1, 1, with(pool(), opt("count_include_pad", INT), opt("dilations", INTS))),
-    LP_POOL("LpPool", 18, 1, 1, with(pool(), opt("dilations", INTS), opt("p", INT))),
+    AVERAGE_POOL("AveragePool", 10, 1, 1, with(pool(), opt("count_include_pad", INT), opt("dilations", INTS))),
+    LP_POOL("LpPool", 11, 1, 1, with(pool(), opt("dilations", INTS), opt("p", INT))),
     GLOBAL_AVERAGE_POOL("GlobalAveragePool", 1, 1, 1), GLOBAL_MAX_POOL("GlobalMaxPool", 1, 1, 1),
     GLOBAL_LP_POOL("GlobalLpPool", 2, 1, 1, opt("p", INT)),
     // ---- normalization ----
-    BATCH_NORMALIZATION("BatchNormalization", 15, 5, 5, 1, 3,
+    BATCH_NORMALIZATION("BatchNormalization", 9, 5, 5, 1, 3,
             opt("epsilon", FLOAT), opt("momentum", FLOAT), opt("training_mode", INT)),
     INSTANCE_NORMALIZATION("InstanceNormalization", 6, 3, 3, opt("epsilon", FLOAT)),
     LAYER_NORMALIZATION("LayerNormalization", 17, 2, 3, 1, 3,
@@ -84,16 +87,16 @@ public enum Op {
     FLATTEN("Flatten", 1, 1, 1, opt("axis", INT)),
     TRANSPOSE("Transpose", 1, 1, 1, opt("perm", INTS)),
     SQUEEZE("Squeeze", 13, 1, 2), UNSQUEEZE("Unsqueeze", 13, 2, 2),
-    SPLIT("Split", 18, 1, 2, 1, OpSchema.VARIADIC, opt("axis", INT), opt("num_outputs", INT)),
+    SPLIT("Split", 13, 1, 2, 1, OpSchema.VARIADIC, opt("axis", INT), opt("num_outputs", INT)),
     SLICE("Slice", 10, 3, 5),
     GATHER("Gather", 1, 2, 2, opt("axis", INT)),
     GATHER_ELEMENTS("GatherElements", 11, 2, 2, opt("axis", INT)),
     GATHER_ND("GatherND", 12, 2, 2, opt("batch_dims", INT)),
     SCATTER_ND("ScatterND", 16, 3, 3, opt("reduction", STRING)),
     SCATTER_ELEMENTS("ScatterElements", 16, 3, 3, opt("axis", INT), opt("reduction", STRING)),
-    SHAPE("Shape", 15, 1, 1, opt("end", INT), opt("start", INT)),
+    SHAPE("Shape", 1, 1, 1, opt("end", INT), opt("start", INT)),
     SIZE("Size", 1, 1, 1),
-    CONSTANT("Constant", 13, 0, 0, 1, 1, opt("value", TENSOR), opt("value_float", FLOAT),
+    CONSTANT("Constant", 1, 0, 0, 1, 1, opt("value", TENSOR), opt("value_float", FLOAT),
             opt("value_floats", FLOATS), opt("value_int", INT), opt("value_ints", INTS),
             opt("value_string", STRING), opt("value_strings", STRINGS)),
     CONSTANT_OF_SHAPE("ConstantOfShape", 9, 1, 1, opt("value", TENSOR)),
