@@ -66,7 +66,7 @@ final class Attributes {
             case INT -> attribute.getI();
             case STRING -> attribute.getS().toStringUtf8();
             case TENSOR -> Tensors.decode(attribute.getT());
-            case GRAPH -> new Graph(attribute.getGBuilder(), owner.model());
+            case GRAPH -> new Graph(attribute.getGBuilder(), owner.model(), owner);
             case FLOATS -> {
                 float[] values = new float[attribute.getFloatsCount()];
                 for (int i = 0; i < values.length; i++) {
@@ -77,7 +77,7 @@ final class Attributes {
             case INTS -> attribute.getIntsList().stream().mapToLong(Long::longValue).toArray();
             case STRINGS -> attribute.getStringsList().stream().map(ByteString::toStringUtf8).toList();
             case TENSORS -> attribute.getTensorsList().stream().map(Tensors::decode).toList();
-            case GRAPHS -> attribute.getGraphsBuilderList().stream().map(g -> new Graph(g, owner.model())).toList();
+            case GRAPHS -> attribute.getGraphsBuilderList().stream().map(g -> new Graph(g, owner.model(), owner)).toList();
         };
     }
 

@@ -41,14 +41,21 @@ public final class Graph {
 
     private final GraphProto.Builder proto;
     private final OnnxModel model;
+    private final Graph parent;
     private final Map<NodeProto.Builder, Node> handles = new IdentityHashMap<>();
     private final Map<TensorProto.Builder, Initializer> initializerHandles = new IdentityHashMap<>();
     private final Set<Object> removed = Collections.newSetFromMap(new IdentityHashMap<>());
     private Index index;
 
     Graph(GraphProto.Builder proto, OnnxModel model) {
+        this(proto, model, null);
+    }
+
+    /** A subgraph view; its edits also invalidate the enclosing graph's index (outer-scope reads may change). */
+    Graph(GraphProto.Builder proto, OnnxModel model, Graph parent) {
         this.proto = proto;
         this.model = model;
+        this.parent = parent;
     }
 
     /** Producers, consumers and positions, rebuilt after every structural edit. */
@@ -56,6 +63,7 @@ public final class Graph {
             Map<String, List<Node>> consumers) {
     }
 
+    /** The graph name. */
     public String name() {
         return proto.getName();
     }
@@ -132,6 +140,7 @@ public final class Graph {
         return proto.getInputList().stream().map(ValueInfo::fromProto).toList();
     }
 
+    /** Graph outputs, in order. */
     public List<ValueInfo> outputs() {
         return proto.getOutputList().stream().map(ValueInfo::fromProto).toList();
     }
@@ -198,10 +207,12 @@ public final class Graph {
 
     // ---- initializers ----
 
+    /** Live handles on all initializers, in stored order. */
     public List<Initializer> initializers() {
         return proto.getInitializerBuilderList().stream().map(this::handle).toList();
     }
 
+    /** A live handle on the initializer named {@code name}. */
     public Optional<Initializer> initializer(String name) {
         for (TensorProto.Builder tensor : proto.getInitializerBuilderList()) {
             if (tensor.getName().equals(name)) {
@@ -211,6 +222,7 @@ public final class Graph {
         return Optional.empty();
     }
 
+    /** True when an initializer is named {@code name}. */
     public boolean isInitializer(String name) {
         return Topology.isInitializer(proto, name);
     }
@@ -466,6 +478,9 @@ public final class Graph {
     /** Called after every structural edit. */
     void changed() {
         index = null;
+        if (parent != null) {
+            parent.changed();
+        }
     }
 
     private Index index() {

@@ -20,14 +20,17 @@ public final class Initializer {
         this.proto = proto;
     }
 
+    /** The tensor name. */
     public String name() {
         return live().getName();
     }
 
+    /** The stored element type. */
     public ElementType elementType() {
         return Tensors.elementType(live());
     }
 
+    /** The dimensions (a copy). */
     public long[] dims() {
         return live().getDimsList().stream().mapToLong(Long::longValue).toArray();
     }

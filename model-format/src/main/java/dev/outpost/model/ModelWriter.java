@@ -65,9 +65,14 @@ final class ModelWriter {
             if (external) {
                 ModelProto.Builder copy = model.toBuilder();
                 dataTemp = Files.createTempFile(dir, "." + dataName, ".tmp");
+                long dataBytes;
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dataTemp), 1 << 16)) {
-                    ExternalData.externalize(copy.getGraphBuilder(), options.thresholdBytes(), options.alignment(),
-                            dataName, out);
+                    dataBytes = ExternalData.externalize(copy.getGraphBuilder(), options.thresholdBytes(),
+                            options.alignment(), dataName, out);
+                }
+                if (dataBytes == 0) {
+                    Files.delete(dataTemp);
+                    dataTemp = null;
                 }
                 toWrite = copy.build();
                 long size = serializedSize(toWrite);

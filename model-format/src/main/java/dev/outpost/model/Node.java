@@ -34,10 +34,12 @@ public final class Node {
         return live().getName();
     }
 
+    /** Renames the node (not its tensors; see {@link Graph#rename}). */
     public void setName(String name) {
         live().setName(name);
     }
 
+    /** The operator name, e.g. {@code Conv}. */
     public String opType() {
         return live().getOpType();
     }
@@ -58,6 +60,7 @@ public final class Node {
                 && OpCatalog.normalizeDomain(domain()).equals(op.domain());
     }
 
+    /** Input tensor names in order; {@code ""} marks an omitted optional input. */
     public List<String> inputs() {
         return List.copyOf(live().getInputList());
     }
@@ -67,18 +70,22 @@ public final class Node {
         return index < live().getInputCount() ? proto.getInput(index) : "";
     }
 
+    /** Number of inputs, omitted optional ones included. */
     public int inputCount() {
         return live().getInputCount();
     }
 
+    /** Output tensor names in order. */
     public List<String> outputs() {
         return List.copyOf(live().getOutputList());
     }
 
+    /** Output {@code index}. */
     public String output(int index) {
         return live().getOutput(index);
     }
 
+    /** Number of outputs. */
     public int outputCount() {
         return live().getOutputCount();
     }
@@ -105,6 +112,7 @@ public final class Node {
         return live().getAttributeList().stream().map(AttributeProto::getName).toList();
     }
 
+    /** True when the node sets attribute {@code name}. */
     public boolean hasAttribute(String name) {
         return indexOf(name) >= 0;
     }
@@ -118,7 +126,10 @@ public final class Node {
         return Collections.unmodifiableMap(values);
     }
 
-    /** The attribute as a Java value (see {@link AttributeType}); {@code GRAPH} gives a live {@link Graph} view. */
+    /**
+     * The attribute as a Java value (see {@link AttributeType}). {@code GRAPH} gives a live {@link Graph}
+     * view of the subgraph: its edits are written, but are not validated against this graph's scope.
+     */
     public Optional<Object> attribute(String name) {
         int index = indexOf(name);
         if (index < 0) {
@@ -127,14 +138,17 @@ public final class Node {
         return Optional.of(Attributes.toJava(proto.getAttributeBuilder(index), graph, label()));
     }
 
+    /** An INT attribute, or {@code defaultValue} when absent. */
     public long attributeInt(String name, long defaultValue) {
         return attribute(name).map(v -> (long) typed(name, v, Long.class)).orElse(defaultValue);
     }
 
+    /** A FLOAT attribute, or {@code defaultValue} when absent. */
     public float attributeFloat(String name, float defaultValue) {
         return attribute(name).map(v -> (float) typed(name, v, Float.class)).orElse(defaultValue);
     }
 
+    /** A STRING attribute, or {@code defaultValue} when absent. */
     public String attributeString(String name, String defaultValue) {
         return attribute(name).map(v -> typed(name, v, String.class)).orElse(defaultValue);
     }
@@ -144,6 +158,7 @@ public final class Node {
         return attribute(name).map(v -> typed(name, v, long[].class)).orElse(defaultValue);
     }
 
+    /** A TENSOR attribute (e.g. a Constant's {@code value}). */
     public Optional<TensorData> attributeTensor(String name) {
         return attribute(name).map(v -> typed(name, v, TensorData.class));
     }
@@ -171,6 +186,7 @@ public final class Node {
         } else {
             live().addAttribute(attribute);
         }
+        graph.changed();
     }
 
     /** Removes an attribute; returns whether it existed. */
@@ -178,6 +194,7 @@ public final class Node {
         int index = indexOf(name);
         if (index >= 0) {
             live().removeAttribute(index);
+            graph.changed();
         }
         return index >= 0;
     }

@@ -206,10 +206,12 @@ public final class OnnxModel {
 
     // ---- model-level fields ----
 
+    /** The ONNX IR version the model declares. */
     public long irVersion() {
         return proto.getIrVersion();
     }
 
+    /** Sets the declared IR version. */
     public void setIrVersion(long version) {
         proto.setIrVersion(version);
     }
@@ -246,30 +248,37 @@ public final class OnnxModel {
         proto.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(domain).setVersion(version));
     }
 
+    /** The producing tool's name ({@code producer_name}). */
     public String producerName() {
         return proto.getProducerName();
     }
 
+    /** The producing tool's version ({@code producer_version}). */
     public String producerVersion() {
         return proto.getProducerVersion();
     }
 
+    /** Sets {@code producer_name} and {@code producer_version}. */
     public void setProducer(String name, String version) {
         proto.setProducerName(name).setProducerVersion(version);
     }
 
+    /** The model's own version number ({@code model_version}). */
     public long modelVersion() {
         return proto.getModelVersion();
     }
 
+    /** Sets {@code model_version}. */
     public void setModelVersion(long version) {
         proto.setModelVersion(version);
     }
 
+    /** The model's {@code doc_string}. */
     public String docString() {
         return proto.getDocString();
     }
 
+    /** Sets the model's {@code doc_string}. */
     public void setDocString(String doc) {
         proto.setDocString(doc);
     }
@@ -283,6 +292,7 @@ public final class OnnxModel {
         return Collections.unmodifiableMap(entries);
     }
 
+    /** The {@code metadata_props} value for {@code key} (the last one if repeated). */
     public Optional<String> metadata(String key) {
         return Optional.ofNullable(metadata().get(key));
     }

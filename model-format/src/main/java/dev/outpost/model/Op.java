@@ -210,6 +210,7 @@ public enum Op {
         }
     }
 
+    /** The operator's schema. */
     public OpSchema schema() {
         return schema;
     }

@@ -26,6 +26,7 @@ public record OpSchema(String domain, String opType, int sinceVersion, int minIn
     /** Arity with no upper bound. */
     public static final int VARIADIC = Integer.MAX_VALUE;
 
+    /** Validates arity (0 <= min <= max) and copies the attribute list. */
     public OpSchema {
         Objects.requireNonNull(domain, "domain");
         Objects.requireNonNull(opType, "opType");
@@ -38,12 +39,14 @@ public record OpSchema(String domain, String opType, int sinceVersion, int minIn
 
     /** One attribute: name, type, and whether a node must set it. */
     public record AttributeSpec(String name, AttributeType type, boolean required) {
+        /** Requires name and type. */
         public AttributeSpec {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(type, "type");
         }
     }
 
+    /** The spec of attribute {@code name}, if the operator has one. */
     public Optional<AttributeSpec> attribute(String name) {
         return attributes.stream().filter(a -> a.name().equals(name)).findFirst();
     }

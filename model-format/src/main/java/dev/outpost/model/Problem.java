@@ -22,12 +22,14 @@ public record Problem(Severity severity, ModelFormatException.Code code, String 
         WARNING
     }
 
+    /** Requires every component. */
     public Problem {
         Objects.requireNonNull(severity, "severity");
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(message, "message");
     }
 
+    /** True for {@link Severity#ERROR}. */
     public boolean isError() {
         return severity == Severity.ERROR;
     }

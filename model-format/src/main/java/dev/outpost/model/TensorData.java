@@ -84,6 +84,7 @@ public final class TensorData {
         return ofFloats(new float[] {value});
     }
 
+    /** The element type. */
     public ElementType elementType() {
         return elementType;
     }

@@ -19,6 +19,7 @@ import java.util.Objects;
  */
 public record ValueInfo(String name, ElementType elementType, Shape shape) {
 
+    /** Requires a non-empty name, a type and a shape. */
     public ValueInfo {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(elementType, "elementType");

@@ -25,6 +25,7 @@ public record WriteOptions(boolean externalData, long thresholdBytes, int alignm
     /** Data inline (external only if the model would exceed 2 GiB). */
     public static final WriteOptions INLINE = new WriteOptions(false, DEFAULT_THRESHOLD, DEFAULT_ALIGNMENT);
 
+    /** Validates threshold and alignment. */
     public WriteOptions {
         if (thresholdBytes < 0) {
             throw new IllegalArgumentException("thresholdBytes is " + thresholdBytes + "; expected >= 0");

@@ -77,6 +77,15 @@ class ExternalDataTest {
         assertThat(reread.toBytes()).hasSize(Math.toIntExact(reread.serializedSize()));
     }
 
+    @Test
+    void write_withExternalData_whenNoInitializerReachesTheThreshold_writesNoSideFile() throws Exception {
+        OnnxModel model = OnnxModel.read(Fixtures.model("mnist_cntk.onnx"));
+        Path target = temp.resolve("small.onnx");
+        model.write(target, WriteOptions.externalData(1L << 30));
+        assertThat(temp.resolve("small.onnx.data")).doesNotExist();
+        assertThat(Files.readAllBytes(target)).isEqualTo(model.toBytes());
+    }
+
     private Path modelWithExternal(String location, long length) throws Exception {
         ModelProto model = ModelProto.parseFrom(Files.readAllBytes(Fixtures.model("mnist_cntk.onnx")));
         GraphProto.Builder graph = model.getGraph().toBuilder();

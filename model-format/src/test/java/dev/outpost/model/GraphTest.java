@@ -106,6 +106,9 @@ class GraphTest {
 
         Graph thenBranch = (Graph) graph.nodes(Op.IF).get(0).attribute("then_branch").orElseThrow();
         assertThat(thenBranch.nodes().get(0).inputs()).containsExactly("relu_x");
+        thenBranch.nodes().get(0).setInput(0, "x");
+        assertThat(graph.consumers("x")).extracting(Node::opType).containsExactly("Relu", "If");
+        thenBranch.nodes().get(0).setInput(0, "relu_x");
         assertThat(model.validate()).isEmpty();
         Map<String, float[]> out = OrtRunner.run(model.toBytes(), Map.of("x", new OrtRunner.Input(new float[] {-2, 3}, 2)));
         assertThat(out.get("y")).containsExactly(-0f, -3f);

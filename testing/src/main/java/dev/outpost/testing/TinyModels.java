@@ -34,20 +34,24 @@ public final class TinyModels {
      * @param size the fixed size ({@code >= 1}), or {@code -1} for dynamic
      */
     public record Batch(long size) {
+        /** Requires a size >= 1, or -1 for dynamic. */
         public Batch {
             if (size < 1 && size != -1) {
                 throw new IllegalArgumentException("Batch size is " + size + "; expected >= 1, or -1 for dynamic");
             }
         }
 
+        /** A fixed batch of {@code size}. */
         public static Batch fixed(long size) {
             return new Batch(size);
         }
 
+        /** A dynamic batch, the symbolic dimension {@code batch}. */
         public static Batch dynamic() {
             return new Batch(-1);
         }
 
+        /** True for the dynamic batch. */
         public boolean isDynamic() {
             return size == -1;
         }
