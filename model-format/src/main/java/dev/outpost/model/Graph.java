@@ -24,13 +24,20 @@ import java.util.stream.Collectors;
  * does not model (subgraphs, sparse initializers, quantization annotations, unknown fields) are kept
  * as they are.
  *
- * <p>A pass reads like this:
+ * <p>A pass reads like this (quantizing Conv weights, QDQ style):
  * <pre>{@code
  * for (Node conv : graph.nodes(Op.CONV)) {
  *     Initializer weight = graph.initializer(conv.input(1)).orElseThrow();
- *     graph.insertBefore(conv, 1, Op.DEQUANTIZE_LINEAR, List.of(scale, zeroPoint), weight.name() + "_dq", Map.of());
+ *     String q = graph.addInitializer(weight.name() + "_q", quantize(weight.floats(), s)).name();
+ *     String scale = graph.addInitializer(weight.name() + "_scale", TensorData.scalar(s)).name();
+ *     conv.setInput(1, weight.name() + "_dq");   // rewire first: add() then places the producer before its reader
+ *     graph.add(Op.DEQUANTIZE_LINEAR, List.of(q, scale), List.of(weight.name() + "_dq"), Map.of());
  * }
+ * graph.removeUnusedInitializers();
  * }</pre>
+ * {@link #add}, {@link #insertAfter} and {@link #insertBefore} keep the stored order topological;
+ * after free-form rewiring with {@link Node#setInput} call {@link #sortTopologically()} (validation
+ * warns about out-of-order nodes).
  *
  * <p>Consumers of a tensor include nodes whose subgraphs read it from the outer scope. Node handles
  * and initializer handles are live; one handle per node. Not thread-safe: one owner edits a graph.
