@@ -1,0 +1,156 @@
+package dev.outpost.testing;
+
+import dev.outpost.model.ElementType;
+import dev.outpost.model.Graph;
+import dev.outpost.model.OnnxModel;
+import dev.outpost.model.Op;
+import dev.outpost.model.ValueInfo;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tiny and full-size ONNX models built in code for tests, on the model-format graph API. Weights are
+ * seeded He-normal (same seed, same bytes); every model uses default-domain opset 17, IR 8, has one
+ * FLOAT input named {@value #INPUT} (except {@link #add()}) and one output named {@value #OUTPUT}, and
+ * carries a {@code value_info} for each intermediate tensor. Use {@link OnnxModel#toBytes()} for the
+ * bytes.
+ *
+ * <p>Stateless and thread-safe: each call builds a new model, which its caller owns.
+ */
+public final class TinyModels {
+
+    /** Name of the input of every model except {@link #add()}. */
+    public static final String INPUT = "input";
+    /** Name of the output of every model. */
+    public static final String OUTPUT = "output";
+
+    private TinyModels() {
+    }
+
+    /**
+     * The batch dimension of a model's input and output: a fixed size, or dynamic (the symbol
+     * {@code batch}).
+     *
+     * @param size the fixed size ({@code >= 1}), or {@code -1} for dynamic
+     */
+    public record Batch(long size) {
+        /** Requires a size >= 1, or -1 for dynamic. */
+        public Batch {
+            if (size < 1 && size != -1) {
+                throw new IllegalArgumentException("Batch size is " + size + "; expected >= 1, or -1 for dynamic");
+            }
+        }
+
+        /** A fixed batch of {@code size}. */
+        public static Batch fixed(long size) {
+            return new Batch(size);
+        }
+
+        /** A dynamic batch, the symbolic dimension {@code batch}. */
+        public static Batch dynamic() {
+            return new Batch(-1);
+        }
+
+        /** True for the dynamic batch. */
+        public boolean isDynamic() {
+            return size == -1;
+        }
+    }
+
+    /** {@code Conv}: input [1,3,8,8], 4 filters 3x3, pad 1, with bias -> output [1,4,8,8]. */
+    public static OnnxModel conv(long seed) {
+        NetBuilder net = new NetBuilder("tiny_conv", seed, Batch.fixed(1));
+        return net.output(net.conv(net.input(INPUT, 3, 8, 8), 4, 3, 1, 1), OUTPUT);
+    }
+
+    /** {@code MatMul}: input [2,8] times a weight [8,4] -> output [2,4] (weight initializer {@code weight}). */
+    public static OnnxModel matMul(long seed) {
+        OnnxModel model = OnnxModel.create("tiny_matmul", 17);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of(INPUT, ElementType.FLOAT, 2, 8));
+        graph.addInitializer("weight", dev.outpost.model.TensorData.ofFloats(Weights.gaussian(seed, 32, 0.5), 8, 4));
+        graph.add(Op.MAT_MUL, List.of(INPUT, "weight"), List.of(OUTPUT), Map.of());
+        graph.addOutput(ValueInfo.of(OUTPUT, ElementType.FLOAT, 2, 4));
+        return model;
+    }
+
+    /** {@code Gemm} (transB=1, as PyTorch's Linear): input [2,8] -> output [2,4]. */
+    public static OnnxModel gemm(long seed) {
+        NetBuilder net = new NetBuilder("tiny_gemm", seed, Batch.fixed(2));
+        return net.output(net.gemm(net.input(INPUT, 8), 4), OUTPUT);
+    }
+
+    /** {@code Add}: inputs {@code a} and {@code b}, both [1,4] -> output [1,4]. No weights. */
+    public static OnnxModel add() {
+        OnnxModel model = OnnxModel.create("tiny_add", 17);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of("a", ElementType.FLOAT, 1, 4));
+        graph.addInput(ValueInfo.of("b", ElementType.FLOAT, 1, 4));
+        graph.add(Op.ADD, List.of("a", "b"), List.of(OUTPUT), Map.of());
+        graph.addOutput(ValueInfo.of(OUTPUT, ElementType.FLOAT, 1, 4));
+        return model;
+    }
+
+    /** {@code Relu}: input [1,4] -> output [1,4]. */
+    public static OnnxModel relu() {
+        NetBuilder net = new NetBuilder("tiny_relu", 0, Batch.fixed(1));
+        return net.output(net.relu(net.input(INPUT, 4)), OUTPUT);
+    }
+
+    /** {@code MaxPool} 2x2 stride 2: input [1,2,4,4] -> output [1,2,2,2]. */
+    public static OnnxModel maxPool() {
+        NetBuilder net = new NetBuilder("tiny_maxpool", 0, Batch.fixed(1));
+        return net.output(net.maxPool(net.input(INPUT, 2, 4, 4), 2, 2, 0), OUTPUT);
+    }
+
+    /** {@code AveragePool} 2x2 stride 2: input [1,2,4,4] -> output [1,2,2,2]. */
+    public static OnnxModel averagePool() {
+        NetBuilder net = new NetBuilder("tiny_avgpool", 0, Batch.fixed(1));
+        return net.output(net.averagePool(net.input(INPUT, 2, 4, 4), 2, 2), OUTPUT);
+    }
+
+    /** {@code GlobalAveragePool}: input [1,2,4,4] -> output [1,2,1,1]. */
+    public static OnnxModel globalAveragePool() {
+        NetBuilder net = new NetBuilder("tiny_gap", 0, Batch.fixed(1));
+        return net.output(net.globalAveragePool(net.input(INPUT, 2, 4, 4)), OUTPUT);
+    }
+
+    /**
+     * A small CNN chain: input [batch,1,8,8] -> Conv(4, 3x3) -> Relu -> MaxPool 2 -> Flatten -> Gemm(10)
+     * -> Softmax -> output [batch,10].
+     */
+    public static OnnxModel smallCnn(long seed, Batch batch) {
+        NetBuilder net = new NetBuilder("tiny_cnn", seed, batch);
+        String x = net.input(INPUT, 1, 8, 8);
+        x = net.maxPool(net.relu(net.conv(x, 4, 3, 1, 1)), 2, 2, 0);
+        x = net.softmax(net.gemm(net.flatten(x), 10));
+        return net.output(x, OUTPUT);
+    }
+
+    /** A small MLP: input [batch,16] -> Gemm(32) -> Relu -> Gemm(4) -> output [batch,4]. */
+    public static OnnxModel mlp(long seed, Batch batch) {
+        NetBuilder net = new NetBuilder("tiny_mlp", seed, batch);
+        String x = net.gemm(net.relu(net.gemm(net.input(INPUT, 16), 32)), 4);
+        return net.output(x, OUTPUT);
+    }
+
+    /**
+     * ResNet-50 v1.5 (stride 2 in the 3x3 convolution of each downsampling bottleneck), BatchNorm
+     * folded into convolution biases: input [batch,3,224,224] -> output [batch,1000] logits.
+     * 25,530,472 parameters (torchvision's 25,557,032 minus one of the two per-channel BatchNorm
+     * vectors: 53 convolutions with 26,560 output channels), 4,089,184,256 multiply-accumulates per
+     * image.
+     */
+    public static OnnxModel resnet50(long seed, Batch batch) {
+        return Architectures.resnet50(new NetBuilder("resnet50_v1_5", seed, batch));
+    }
+
+    /**
+     * MobileNetV2 1.0 (ReLU6 as {@code Clip(0, 6)}, BatchNorm folded): input [batch,3,224,224] ->
+     * output [batch,1000] logits. 3,487,816 parameters (torchvision's 3,504,872 minus 17,056 folded
+     * BatchNorm channels), 300,774,272 multiply-accumulates per image.
+     */
+    public static OnnxModel mobileNetV2(long seed, Batch batch) {
+        return Architectures.mobileNetV2(new NetBuilder("mobilenet_v2_1.0", seed, batch));
+    }
+}

@@ -1,0 +1,59 @@
+package dev.outpost.testing;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Runs model bytes in the real ONNX Runtime; test helper. */
+final class OrtRun {
+
+    private OrtRun() {
+    }
+
+    /** One output: shape and values. */
+    record Output(long[] shape, float[] values) {
+    }
+
+    /** A float input. */
+    record Input(float[] values, long... shape) {
+    }
+
+    static Map<String, Output> run(byte[] model, Map<String, Input> inputs) throws OrtException {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        Map<String, OnnxTensor> tensors = new HashMap<>();
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+                OrtSession session = env.createSession(model, options)) {
+            for (var entry : inputs.entrySet()) {
+                tensors.put(entry.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(entry.getValue().values()),
+                        entry.getValue().shape()));
+            }
+            Map<String, Output> outputs = new LinkedHashMap<>();
+            try (OrtSession.Result result = session.run(tensors)) {
+                for (Map.Entry<String, OnnxValue> output : result) {
+                    OnnxTensor tensor = (OnnxTensor) output.getValue();
+                    FloatBuffer buffer = tensor.getFloatBuffer();
+                    float[] values = new float[buffer.remaining()];
+                    buffer.get(values);
+                    outputs.put(output.getKey(), new Output(tensor.getInfo().getShape(), values));
+                }
+            }
+            return outputs;
+        } finally {
+            tensors.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    static float[] ramp(int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = ((i * 31) % 101) / 101f - 0.5f;
+        }
+        return values;
+    }
+}
