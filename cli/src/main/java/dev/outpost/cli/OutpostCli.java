@@ -1,36 +1,91 @@
 package dev.outpost.cli;
 
+import dev.outpost.model.ModelFormatException;
+import dev.outpost.runtime.InferenceException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code outpost} command: entry point that wires the subcommands. */
+/**
+ * The {@code outpost} command: entry point that wires the subcommands. Exit status 0 on success, 1
+ * on a failure (one message on stderr, no stack trace unless {@code OUTPOST_DEBUG=1}), 2 on a usage
+ * error (usage on stderr).
+ */
 @Command(
         name = "outpost",
         mixinStandardHelpOptions = true,
         versionProvider = OutpostCli.Version.class,
-        description = "Outpost: take an ONNX model from a workstation to a fleet of edge devices.",
-        subcommands = {CommandLine.HelpCommand.class})
+        description = {
+            "Outpost: take an ONNX model from a workstation to a fleet of edge devices.",
+            "Inspect a model, run it on images or tensors, and see the whole path in 'outpost demo'."
+        },
+        subcommands = {
+            InspectCommand.class,
+            PredictCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Models and data: OUTPOST_MODELS (default ../shared/models) and OUTPOST_DATA (default ../shared/data).",
+            "Run 'outpost help COMMAND' for a command's options and examples."
+        })
 public final class OutpostCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(Locations.fromEnvironment(System.getenv()), System.getenv()).execute(args));
     }
 
-    /** The configured command line; tests use it to run commands in-process. */
-    static CommandLine commandLine() {
-        return new CommandLine(new OutpostCli());
+    /** The configured command line; tests run commands in-process through it. */
+    static CommandLine commandLine(Locations locations, Map<String, String> env) {
+        boolean debug = "1".equals(env.get("OUTPOST_DEBUG"));
+        CommandLine cli = new CommandLine(new OutpostCli(), new Factory(locations));
+        cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            err.println("outpost " + commandLine.getCommandName() + ": " + message(exception));
+            if (debug || !isExpected(exception)) {
+                exception.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cli;
+    }
+
+    private static boolean isExpected(Exception exception) {
+        return exception instanceof CliException || exception instanceof ModelFormatException
+                || exception instanceof InferenceException;
+    }
+
+    private static String message(Exception exception) {
+        if (isExpected(exception)) {
+            return exception.getMessage();
+        }
+        return "internal error (" + exception + "); please report it with the stack trace below";
     }
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Creates commands, handing them the locations of models and data. */
+    private record Factory(Locations locations) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> type) throws Exception {
+            if (type == DemoCommand.class) {
+                return type.cast(new DemoCommand(locations));
+            }
+            return CommandLine.defaultFactory().create(type);
+        }
     }
 
     /** Reads the version written into the jar at build time. */

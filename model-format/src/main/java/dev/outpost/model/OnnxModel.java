@@ -175,6 +175,39 @@ public final class OnnxModel {
         return ModelWriter.serializedSize(proto.build());
     }
 
+    // ---- shapes and inspection ----
+
+    /**
+     * Infers the element type and shape of every tensor of the main graph with Outpost's own rules;
+     * tensors no rule resolves are listed in {@link InferredTypes#unresolved()} with the reason.
+     *
+     * @throws ModelFormatException SHAPE_MISMATCH naming the node and shapes when the model's shapes
+     *     contradict each other
+     */
+    public InferredTypes inferShapes() {
+        return ShapeInference.infer(proto.build());
+    }
+
+    /**
+     * Like {@link #inferShapes()}, asking {@code oracle} (typically ONNX Runtime) for the tensors the
+     * rules cannot resolve; the model's own {@code value_info} serves as a last hint.
+     */
+    public InferredTypes inferShapes(ShapeOracle oracle) {
+        return ShapeInference.infer(proto.build(), true, Objects.requireNonNull(oracle, "oracle"));
+    }
+
+    /** Inspects the model (sizes, MACs, memory, quantization form, provenance) using {@link #inferShapes()}. */
+    public ModelReport inspect() {
+        ModelProto model = proto.build();
+        return Inspector.inspect(model, ShapeInference.infer(model));
+    }
+
+    /** Inspects the model, resolving shapes with the help of {@code oracle} (see {@link #inferShapes(ShapeOracle)}). */
+    public ModelReport inspect(ShapeOracle oracle) {
+        ModelProto model = proto.build();
+        return Inspector.inspect(model, ShapeInference.infer(model, true, Objects.requireNonNull(oracle, "oracle")));
+    }
+
     // ---- validation ----
 
     /** Checks the graph (see {@link ModelValidator}); errors and warnings, empty when clean. */
