@@ -1,0 +1,164 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.model.ElementType;
+import dev.outpost.model.Graph;
+import dev.outpost.model.OnnxModel;
+import dev.outpost.model.Op;
+import dev.outpost.model.ValueInfo;
+import dev.outpost.runtime.Npy;
+import dev.outpost.runtime.Tensor;
+import dev.outpost.testing.SharedFixtures;
+import dev.outpost.testing.TinyModels;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void version_namesOutpostAndOnnxRuntime() {
+        CliRun run = CliRun.run("--version");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("outpost ").contains("ONNX Runtime 1.");
+    }
+
+    @Test
+    void unknownOption_isAUsageErrorWithUsageOnStderr() {
+        CliRun run = CliRun.run("inspect", "--frobnicate", "x.onnx");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("Unknown option: '--frobnicate'").contains("Usage: outpost inspect");
+    }
+
+    @Test
+    void inspect_realModel_reportsMacsShapesAndValidity() {
+        Path model = SharedFixtures.model("squeezenet1.0-fp32.onnx");
+        CliRun run = CliRun.run("inspect", model.toString());
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out())
+                .contains("MACs             0.349 G")
+                .contains("data_0").contains("[1,3,224,224]")
+                .contains("Quantization     FP32")
+                .contains("Validation: no problems");
+    }
+
+    @Test
+    void inspect_json_isOneObjectWithValidation() {
+        Path model = SharedFixtures.model("mobilenetv2-12-int8.onnx");
+        CliRun run = CliRun.run("inspect", model.toString(), "--json");
+        assertThat(run.exitCode()).isZero();
+        String json = run.out().strip();
+        assertThat(json).startsWith("{").endsWith("]}").contains("\"validation\":[]").contains("QOPERATOR_INT8");
+    }
+
+    @Test
+    void inspect_nodes_listsComputeNodesLargestFirst() throws IOException {
+        Path model = dir.resolve("cnn.onnx");
+        TinyModels.smallCnn(3, TinyModels.Batch.fixed(1)).write(model);
+        CliRun run = CliRun.run("inspect", model.toString(), "--nodes");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("share").containsPattern("Conv\\s+[\\d,]+\\s+[\\d.]+%");
+    }
+
+    @Test
+    void inspect_fileThatIsNotOnnx_failsWithOneClearMessage() throws IOException {
+        Path notOnnx = dir.resolve("notes.onnx");
+        Files.writeString(notOnnx, "these are my notes, not a model\n");
+        CliRun run = CliRun.run("inspect", notOnnx.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).startsWith("outpost inspect: NOT_ONNX").doesNotContain("\tat ");
+    }
+
+    @Test
+    void inspect_missingFile_saysWhatToGive() {
+        CliRun run = CliRun.run("inspect", dir.resolve("absent.onnx").toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("absent.onnx does not exist; give the path of an .onnx file");
+    }
+
+    @Test
+    void inspect_modelWithADanglingInput_exitsOneAndNamesTheNode() {
+        OnnxModel broken = OnnxModel.create("broken", 17);
+        Graph graph = broken.graph();
+        graph.addInput(ValueInfo.of("x", ElementType.FLOAT, 1, 4));
+        graph.add(Op.ADD, List.of("x", "ghost"), List.of("y"), Map.of());
+        graph.addOutput(ValueInfo.of("y", ElementType.FLOAT, 1, 4));
+        Path model = dir.resolve("broken.onnx");
+        broken.write(model);
+        CliRun run = CliRun.run("inspect", model.toString(), "--no-ort");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out() + run.err()).contains("DANGLING_INPUT").contains("ghost");
+    }
+
+    @Test
+    void predict_withoutInput_isAUsageError() {
+        CliRun run = CliRun.run("predict", "model.onnx");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("Missing required option: '--input");
+    }
+
+    @Test
+    void predict_npyTensor_printsTheOutputValues() throws IOException {
+        Path model = dir.resolve("relu.onnx");
+        TinyModels.relu().write(model);
+        Path input = dir.resolve("x.npy");
+        try (Tensor x = Tensor.of(new float[] {-1f, 2f, -3f, 4f}, 1, 4)) {
+            Npy.write(x, input);
+        }
+        CliRun run = CliRun.run("predict", model.toString(), "-i", input.toString(), "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"tensors\":{\"output\":[0.0,2.0,0.0,4.0]}");
+    }
+
+    @Test
+    void predict_imageForAModelWithoutPipeline_explainsHowToDeclareOne() throws IOException {
+        Path model = dir.resolve("relu.onnx");
+        TinyModels.relu().write(model);
+        Path image = dir.resolve("photo.png");
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        CliRun run = CliRun.run("predict", model.toString(), "-i", image.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("has no image pipeline").contains("relu.pipeline.properties")
+                .contains("--pipeline FILE");
+    }
+
+    @Test
+    void predict_wrongTensorShape_namesExpectedAndReceived() throws IOException {
+        Path model = dir.resolve("relu.onnx");
+        TinyModels.relu().write(model);
+        Path input = dir.resolve("x.npy");
+        try (Tensor x = Tensor.of(new float[] {1f, 2f, 3f}, 1, 3)) {
+            Npy.write(x, input);
+        }
+        CliRun run = CliRun.run("predict", model.toString(), "-i", input.toString());
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("WRONG_SHAPE").contains("[1,3]").contains("[1,4]");
+    }
+
+    @Test
+    void demo_withoutModelsFolder_runsTheModelOutpostBuildsItself() {
+        CliRun run = CliRun.run("demo");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("using a colour classifier that Outpost builds itself")
+                .contains("[inspect]").contains("valid")
+                .contains("top-1: 6 of 6 right");
+    }
+
+    @Test
+    void demo_halfGivenModelAndImages_isRefused() {
+        CliRun run = CliRun.run("demo", "--model", "x.onnx");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("--model and --images go together");
+    }
+}
