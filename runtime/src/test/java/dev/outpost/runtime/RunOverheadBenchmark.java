@@ -32,7 +32,10 @@ import java.util.Map;
  *   dev.outpost.runtime.RunOverheadBenchmark ../shared/models/mnist_cntk.onnx
  * </pre>
  * It always measures {@code squeezenet1.0-fp32.onnx} from {@code -Doutpost.models} (default
- * {@code ../shared/models}), then every model path given as an argument. Inputs are zero tensors of
+ * {@code ../shared/models}), then every model given as an argument: a path, or
+ * {@code builder:resnet50} / {@code builder:mobilenetv2} for the tiny-model builder's topologies with
+ * random weights (seed 1, batch 1; add {@code testing/target/classes},
+ * {@code model-format/target/classes} and the protobuf jar to the class path). Inputs are zero tensors of
  * the declared shapes (dynamic dimensions set to 1).
  */
 public final class RunOverheadBenchmark {
@@ -48,7 +51,9 @@ public final class RunOverheadBenchmark {
     public static void main(String[] args) throws Exception {
         List<Path> models = new ArrayList<>();
         models.add(Path.of(System.getProperty("outpost.models", "../shared/models"), "squeezenet1.0-fp32.onnx"));
-        Arrays.stream(args).map(Path::of).forEach(models::add);
+        for (String arg : args) {
+            models.add(arg.startsWith("builder:") ? builderModel(arg.substring("builder:".length())) : Path.of(arg));
+        }
         try (InferenceEngine engine = InferenceEngine.create()) {
             System.out.printf("ORT %s, JDK %s, %d CPUs visible%n", engine.ortVersion(),
                     System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
@@ -56,6 +61,20 @@ public final class RunOverheadBenchmark {
                 measure(engine, model);
             }
         }
+    }
+
+    /** Writes a builder topology (random weights, seed 1, batch 1) to a temporary file. */
+    private static Path builderModel(String name) throws java.io.IOException {
+        dev.outpost.model.OnnxModel model = switch (name) {
+            case "resnet50" -> dev.outpost.testing.TinyModels.resnet50(1, dev.outpost.testing.TinyModels.Batch.fixed(1));
+            case "mobilenetv2" -> dev.outpost.testing.TinyModels.mobileNetV2(1, dev.outpost.testing.TinyModels.Batch.fixed(1));
+            default -> throw new IllegalArgumentException("Unknown builder model '" + name
+                    + "'; expected resnet50 or mobilenetv2");
+        };
+        Path file = java.nio.file.Files.createTempFile("outpost-" + name + "-", ".onnx");
+        file.toFile().deleteOnExit();
+        model.write(file);
+        return file;
     }
 
     private static void measure(InferenceEngine engine, Path model) throws OrtException {
