@@ -23,9 +23,12 @@ import javax.imageio.ImageIO;
  * <pre>
  * export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
  * mvn -B -o -q -pl runtime -am test-compile
- * taskset -c 0 $JAVA_HOME/bin/java -cp runtime/target/classes:runtime/target/test-classes \
+ * taskset -c 0 $JAVA_HOME/bin/java -cp runtime/target/classes:runtime/target/test-classes:ORT_JAR \
  *     dev.outpost.runtime.PreprocessBenchmark [source-image] [repeats] [iterations-per-repeat]
  * </pre>
+ * (scripts/bench-foundation.sh runs it with the right class path.) When
+ * {@code squeezenet1.0-fp32.onnx} is in {@code -Doutpost.models}, the run ends with that model's
+ * inference (one thread) on the tensor the pipeline produced, for the preprocessing/inference ratio.
  * Each repeat times {@code iterations} back-to-back runs and reports the mean per run; the summary is
  * the median over repeats with the min and max of the repeats (the spread).
  */
@@ -53,6 +56,24 @@ public final class PreprocessBenchmark {
         report("decode only", repeats, iterations, () -> Image.decode(jpeg, "bench.jpg").width());
         report("resize + crop + normalize", repeats, iterations, () -> run(plain, decoded));
         report("same, antialias = true", repeats, iterations, () -> run(antialiased, decoded));
+
+        // The model's inference on the tensor the pipeline produces, for the ratio (same run, same core).
+        Path model = Path.of(System.getProperty("outpost.models", "../shared/models"), "squeezenet1.0-fp32.onnx");
+        if (java.nio.file.Files.isRegularFile(model)) {
+            SessionConfig config = SessionConfig.builder().intraOpThreads(1).interOpThreads(1).build();
+            try (InferenceEngine engine = InferenceEngine.create();
+                 ModelSession session = engine.open(model, config);
+                 PreprocessedBatch batch = plain.preprocess(decoded)) {
+                Map<String, Tensor> inputs = Map.of(session.inputs().getFirst().name(), batch.tensor());
+                report("squeezenet1.0-fp32 inference", repeats, Math.max(1, iterations / 4), () -> {
+                    try (Outputs outputs = session.run(inputs)) {
+                        return Float.floatToIntBits(outputs.first().getFloat(0));
+                    }
+                });
+            }
+        } else {
+            System.out.println("(no " + model + "; inference not measured)");
+        }
     }
 
     private static ImagePreprocessor preprocessor(TensorSpec input, String antialias) {
