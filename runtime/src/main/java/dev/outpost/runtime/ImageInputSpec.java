@@ -21,7 +21,7 @@ import java.util.Optional;
  *     the filter is widened by the shrink factor like PIL / torchvision (same result when enlarging)
  * @param channels channel order (or grayscale) of the tensor
  * @param layout NCHW or NHWC; empty means inferred from the model input's shape
- * @param elementType FLOAT32 or UINT8; empty means the model input's type
+ * @param elementType FLOAT32, FLOAT16 or UINT8; empty means the model input's type
  * @param size target width and height; empty means the model input's spatial size
  * @param scale multiplier applied to each 0..255 pixel value first
  * @param mean one value, or one per channel, subtracted after scaling
@@ -30,6 +30,9 @@ import java.util.Optional;
 public record ImageInputSpec(Optional<String> name, Resize resize, boolean antialias, ChannelOrder channels,
         Optional<Layout> layout, Optional<DType> elementType, Optional<Size> size,
         float scale, List<Float> mean, List<Float> std) {
+
+    /** The element types an image input can have. */
+    static final java.util.Set<DType> SUPPORTED_TYPES = java.util.EnumSet.of(DType.FLOAT32, DType.FLOAT16, DType.UINT8);
 
     /** Channel order of the input tensor. */
     public enum ChannelOrder {
@@ -86,17 +89,40 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
     public sealed interface Resize permits ShorterSideCrop, Stretch, Letterbox { }
 
     /**
+     * How the left and top offsets of a centered crop, {@code (resized - target) / 2}, are rounded
+     * when the difference is odd.
+     */
+    public enum CropOffset {
+        /** Half up: {@code round((resized - target) / 2)}, as torchvision's CenterCrop (the default). */
+        ROUND,
+        /** Down: {@code (resized - target) / 2} in integers, as TensorFlow's central crop. */
+        FLOOR
+    }
+
+    /**
      * Resize (keeping the aspect ratio) so the shorter side is {@code shorterSide} pixels, then take
-     * the centered crop of the target size.
+     * the centered crop of the target size. The longer side is {@code floor(shorterSide * long / short)}.
      *
      * @param shorterSide pixels, &gt; 0
+     * @param offset how the crop offsets are rounded
      */
-    public record ShorterSideCrop(int shorterSide) implements Resize {
+    public record ShorterSideCrop(int shorterSide, CropOffset offset) implements Resize {
         /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
         public ShorterSideCrop {
+            Objects.requireNonNull(offset, "offset");
             if (shorterSide <= 0) {
                 throw new IllegalArgumentException("shorter side " + shorterSide + " must be > 0");
             }
+        }
+
+        /** A crop whose offsets round half up ({@link CropOffset#ROUND}). */
+        public ShorterSideCrop(int shorterSide) {
+            this(shorterSide, CropOffset.ROUND);
+        }
+
+        /** The left (or top) offset of the centered crop of {@code target} pixels out of {@code resized}. */
+        int cropStart(int resized, int target) {
+            return offset == CropOffset.FLOOR ? (resized - target) / 2 : (int) Math.round((resized - target) / 2.0);
         }
     }
 
@@ -130,9 +156,9 @@ public record ImageInputSpec(Optional<String> name, Resize resize, boolean antia
         Objects.requireNonNull(size, "size");
         mean = List.copyOf(mean);
         std = List.copyOf(std);
-        if (elementType.isPresent() && elementType.get() != DType.FLOAT32 && elementType.get() != DType.UINT8) {
+        if (elementType.isPresent() && !SUPPORTED_TYPES.contains(elementType.get())) {
             throw new IllegalArgumentException("image element type " + elementType.get()
-                    + " is not supported; expected FLOAT32 or UINT8");
+                    + " is not supported; expected FLOAT32, FLOAT16 or UINT8");
         }
         if (!Float.isFinite(scale) || scale == 0f) {
             throw new IllegalArgumentException("scale " + scale + " must be finite and non-zero");

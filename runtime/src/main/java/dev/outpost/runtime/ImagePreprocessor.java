@@ -7,6 +7,7 @@ import dev.outpost.runtime.ImageInputSpec.ShorterSideCrop;
 import dev.outpost.runtime.ImageInputSpec.Stretch;
 import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,7 +15,8 @@ import java.util.List;
 /**
  * Turns decoded {@link Image}s into a model's input tensor as an {@link ImageInputSpec} declares:
  * resize (stretch, shorter side + center crop, or letterbox), channel order, then one pass that writes
- * the normalized values into the tensor's direct buffer in NCHW or NHWC, float32 or uint8.
+ * the normalized values into the tensor's direct buffer in NCHW or NHWC, float32, float16 or uint8.
+ * Float16 values are the float32 values rounded to nearest-even ({@link Float#floatToFloat16}).
  *
  * <p>Immutable and thread-safe: each {@link #preprocess} call allocates its own tensor.
  */
@@ -99,9 +101,9 @@ public final class ImagePreprocessor {
         }
         DType modelType = modelInput.type();
         DType type = spec.elementType().orElse(modelType);
-        if (type != DType.FLOAT32 && type != DType.UINT8) {
+        if (!ImageInputSpec.SUPPORTED_TYPES.contains(type)) {
             throw fail("input " + modelInput + " is " + modelType.onnxName()
-                    + "; image pipelines write float32 or uint8");
+                    + "; image pipelines write float32, float16 or uint8");
         }
         if (type != modelType) {
             throw fail("input.type = " + type.onnxName() + " but input " + modelInput + " is " + modelType.onnxName());
@@ -165,7 +167,7 @@ public final class ImagePreprocessor {
         return fixedBatch;
     }
 
-    /** The resolved element type (FLOAT32 or UINT8). */
+    /** The resolved element type (FLOAT32, FLOAT16 or UINT8). */
     public DType elementType() {
         return type;
     }
@@ -197,12 +199,15 @@ public final class ImagePreprocessor {
         int perImage = channels * width * height;
         ByteBuffer bytes = tensor.buffer();
         FloatBuffer floats = type == DType.FLOAT32 ? bytes.asFloatBuffer() : null;
+        ShortBuffer halves = type == DType.FLOAT16 ? bytes.asShortBuffer() : null;
         for (int n = 0; n < images.size(); n++) {
             Image image = images.get(n);
             Placed placed = place(image);
             transforms.add(placed.transform());
             if (floats != null) {
                 floats.put(n * perImage, normalize(placed.rgb()));
+            } else if (halves != null) {
+                halves.put(n * perImage, toFloat16(normalize(placed.rgb())));
             } else {
                 bytes.put(n * perImage, reorder(placed.rgb()));
             }
@@ -231,8 +236,8 @@ public final class ImagePreprocessor {
                     resizedH = crop.shorterSide();
                     resizedW = Math.max(1, (int) ((long) crop.shorterSide() * srcW / srcH));
                 }
-                int left = (int) Math.round((resizedW - width) / 2.0);
-                int top = (int) Math.round((resizedH - height) / 2.0);
+                int left = crop.cropStart(resizedW, width);
+                int top = crop.cropStart(resizedH, height);
                 yield new Placed(Resampler.resize(src, srcW, srcH, 3, resizedW, resizedH, left, top, width, height, spec.antialias()),
                         new ImageTransform(srcW, srcH, width, height, (double) resizedW / srcW,
                                 (double) resizedH / srcH, -left, -top));
@@ -291,6 +296,14 @@ public final class ImagePreprocessor {
             }
         }
         return out;
+    }
+
+    private static short[] toFloat16(float[] values) {
+        short[] halves = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            halves[i] = Float.floatToFloat16(values[i]);
+        }
+        return halves;
     }
 
     /** Placed RGB bytes to raw uint8 values in the tensor's layout and channel order. */

@@ -29,6 +29,11 @@ final class Labels {
             throw new InferenceException(InferenceException.Code.PIPELINE,
                     "Cannot read labels file " + file + ": " + e, e);
         }
+        return parse(lines, file.toString());
+    }
+
+    /** Labels from the lines of a labels file; {@code file} names it in errors. */
+    static List<String> parse(List<String> lines, String file) {
         int end = lines.size();
         while (end > 0 && lines.get(end - 1).isBlank()) {
             end--;

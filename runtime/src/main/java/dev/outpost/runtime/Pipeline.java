@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A model session joined to its declared pre- and post-processing ({@link PipelineSpec}): images
@@ -18,6 +19,7 @@ import java.util.Optional;
  * <pre>{@code
  * try (InferenceEngine engine = InferenceEngine.create();
  *      ModelSession session = engine.open(modelFile)) {
+ *     // side file, else model metadata, else the built-in catalog (by SHA-256), else none
  *     Pipeline pipeline = Pipeline.create(session, Pipeline.declaredFor(modelFile, session));
  *     PipelineRun run = pipeline.run(Image.read(Path.of("cat.jpg")));
  *     run.only().classes().forEach(System.out::println);
@@ -48,23 +50,75 @@ public final class Pipeline {
     }
 
     /**
-     * The declaration that applies to a model file: the side file {@code <model>.pipeline.properties}
-     * beside it, else the {@code outpost.pipeline.*} entries of the model's metadata, else
-     * {@link PipelineSpec#none()}.
+     * A pipeline declaration, where it came from, and the labels that come with it (catalog entries
+     * carry their labels as a list; other declarations name a labels file in the spec).
+     *
+     * <p>Immutable and thread-safe.
+     *
+     * @param spec the declaration
+     * @param labels labels that replace the spec's labels file; present only for catalog entries
+     * @param source where the declaration was found
      */
-    public static PipelineSpec declaredFor(Path modelFile, ModelSession session) {
+    public record Declaration(PipelineSpec spec, Optional<List<String>> labels, Source source) {
+
+        /** Where a declaration was found, in the order {@link #declaredFor} looks. */
+        public enum Source {
+            /** The side file {@code <model>.pipeline.properties} beside the model. */
+            SIDE_FILE,
+            /** The {@code outpost.pipeline.*} entries of the model's metadata. */
+            MODEL_METADATA,
+            /** The {@link PipelineCatalog} entry for the model file's SHA-256. */
+            CATALOG,
+            /** Nowhere: {@link PipelineSpec#none()}. */
+            NONE
+        }
+
+        /** Validates the components as described above; throws IllegalArgumentException naming the bad value. */
+        public Declaration {
+            Objects.requireNonNull(spec, "spec");
+            Objects.requireNonNull(source, "source");
+            labels = Objects.requireNonNull(labels, "labels").map(List::copyOf);
+        }
+    }
+
+    /**
+     * The declaration that applies to a model file, looked up in this order: the side file
+     * {@code <model>.pipeline.properties} beside it, the {@code outpost.pipeline.*} entries of the
+     * model's metadata, the {@link PipelineCatalog} (by the SHA-256 of the file), else
+     * {@link PipelineSpec#none()}. The first one found wins; the others are not read.
+     *
+     * @param modelFile the model file the session was opened from
+     * @param session its session (for the metadata)
+     * @throws InferenceException PIPELINE when the declaration found is invalid; MODEL_NOT_FOUND when
+     *     the catalog lookup cannot read the model file
+     */
+    public static Declaration declaredFor(Path modelFile, ModelSession session) {
+        return declaredFor(modelFile, session, PipelineCatalog::find);
+    }
+
+    /** {@link #declaredFor(Path, ModelSession)} with the catalog lookup given (tests). */
+    static Declaration declaredFor(Path modelFile, ModelSession session,
+            Function<Path, Optional<PipelineCatalog.CatalogEntry>> catalog) {
         Path side = PipelineSpec.sideFileOf(modelFile);
         if (Files.isRegularFile(side)) {
-            return PipelineSpec.fromSideFile(side);
+            return new Declaration(PipelineSpec.fromSideFile(side), Optional.empty(), Declaration.Source.SIDE_FILE);
         }
-        return declaredIn(session);
+        if (hasMetadataDeclaration(session)) {
+            return new Declaration(declaredIn(session), Optional.empty(), Declaration.Source.MODEL_METADATA);
+        }
+        return catalog.apply(modelFile)
+                .map(entry -> new Declaration(entry.spec(), Optional.of(entry.labels()), Declaration.Source.CATALOG))
+                .orElseGet(() -> new Declaration(PipelineSpec.none(), Optional.empty(), Declaration.Source.NONE));
     }
 
     /** The declaration in the model's metadata, or {@link PipelineSpec#none()}. */
     public static PipelineSpec declaredIn(ModelSession session) {
-        Map<String, String> custom = session.metadata().custom();
-        boolean declared = custom.keySet().stream().anyMatch(key -> key.startsWith(PipelineSpec.METADATA_PREFIX));
-        return declared ? PipelineSpec.fromModelMetadata(custom) : PipelineSpec.none();
+        return hasMetadataDeclaration(session)
+                ? PipelineSpec.fromModelMetadata(session.metadata().custom()) : PipelineSpec.none();
+    }
+
+    private static boolean hasMetadataDeclaration(ModelSession session) {
+        return session.metadata().custom().keySet().stream().anyMatch(key -> key.startsWith(PipelineSpec.METADATA_PREFIX));
     }
 
     /**
@@ -75,6 +129,11 @@ public final class Pipeline {
      */
     public static Pipeline create(ModelSession session, PipelineSpec spec) {
         return create(session, spec, Optional.empty());
+    }
+
+    /** Binds a found declaration, with its labels if it carries any (see {@link #declaredFor}). */
+    public static Pipeline create(ModelSession session, Declaration declaration) {
+        return create(session, declaration.spec(), declaration.labels());
     }
 
     /** Like {@link #create(ModelSession, PipelineSpec)}, with labels that replace the declared ones. */

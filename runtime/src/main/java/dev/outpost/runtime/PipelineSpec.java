@@ -27,6 +27,8 @@ import java.util.SortedMap;
  * input.name                   model input to feed (the model's only input)
  * input.resize                 stretch | shorter-side:&lt;n&gt; | letterbox   (stretch)
  *                                shorter-side:&lt;n&gt; keeps the aspect ratio, then center-crops to the size
+ * input.crop-offset            round | floor: how an odd crop margin is split, half up (torchvision)
+ *                                or down (TensorFlow central crop)   (round; shorter-side only)
  * input.antialias              false: two-tap bilinear (OpenCV INTER_LINEAR); true: PIL-style
  *                                widened filter when shrinking   (false)
  * input.letterbox.anchor       center | top-left   (center; letterbox only)
@@ -34,7 +36,7 @@ import java.util.SortedMap;
  * input.size                   &lt;width&gt;x&lt;height&gt;   (the model input's spatial size)
  * input.channels               RGB | BGR | GRAY   (RGB)
  * input.layout                 NCHW | NHWC   (from the model input's shape: [?,3,h,w] is NCHW)
- * input.type                   float32 | uint8   (the model input's element type)
+ * input.type                   float32 | float16 | uint8   (the model input's element type)
  * input.scale                  value = (pixel * scale - mean[c]) / std[c], pixel in 0..255   (1)
  * input.mean                   one value or one per channel, in the declared order   (0)
  * input.std                    one value or one per channel, all &gt; 0   (1)

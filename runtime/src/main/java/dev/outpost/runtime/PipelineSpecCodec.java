@@ -4,6 +4,7 @@ import dev.outpost.runtime.ClassificationSpec.Activation;
 import dev.outpost.runtime.DetectionSpec.Format;
 import dev.outpost.runtime.ImageInputSpec.Anchor;
 import dev.outpost.runtime.ImageInputSpec.ChannelOrder;
+import dev.outpost.runtime.ImageInputSpec.CropOffset;
 import dev.outpost.runtime.ImageInputSpec.Layout;
 import dev.outpost.runtime.ImageInputSpec.Letterbox;
 import dev.outpost.runtime.ImageInputSpec.Resize;
@@ -26,7 +27,7 @@ import java.util.stream.Collectors;
 final class PipelineSpecCodec {
 
     static final Set<String> KEYS = new LinkedHashSet<>(List.of(
-            "input.name", "input.resize", "input.antialias", "input.letterbox.anchor", "input.letterbox.pad", "input.size",
+            "input.name", "input.resize", "input.crop-offset", "input.antialias", "input.letterbox.anchor", "input.letterbox.pad", "input.size",
             "input.channels", "input.layout", "input.type", "input.scale", "input.mean", "input.std",
             "task",
             "classification.output", "classification.activation", "classification.scale",
@@ -68,7 +69,7 @@ final class PipelineSpecCodec {
         Optional<Layout> layout = Optional.ofNullable(
                 props.choice("input.layout", enumChoices(Layout.values(), false), null));
         Optional<DType> type = Optional.ofNullable(
-                props.choice("input.type", ordered2("float32", DType.FLOAT32, "uint8", DType.UINT8), null));
+                props.choice("input.type", elementTypes(), null));
         Optional<Size> size = props.string("input.size").map(text -> parseSize(props, text));
         float scale = props.number("input.scale", 1f, -BIG, BIG);
         List<Float> mean = props.numbers("input.mean", List.of(0f), -BIG, BIG);
@@ -103,8 +104,10 @@ final class PipelineSpecCodec {
             return new Letterbox(anchor, pad);
         }
         if (lower.startsWith("shorter-side:")) {
-            return new ShorterSideCrop(props.parseInt("input.resize", text.substring("shorter-side:".length()),
-                    1, 1 << 16));
+            int shorterSide = props.parseInt("input.resize", text.substring("shorter-side:".length()), 1, 1 << 16);
+            CropOffset offset = props.choice("input.crop-offset", enumChoices(CropOffset.values(), true),
+                    CropOffset.ROUND);
+            return new ShorterSideCrop(shorterSide, offset);
         }
         throw props.error("input.resize", text, expected);
     }
@@ -163,7 +166,10 @@ final class PipelineSpecCodec {
             image.name().ifPresent(name -> out.put("input.name", name));
             switch (image.resize()) {
                 case Stretch stretch -> out.put("input.resize", "stretch");
-                case ShorterSideCrop crop -> out.put("input.resize", "shorter-side:" + crop.shorterSide());
+                case ShorterSideCrop crop -> {
+                    out.put("input.resize", "shorter-side:" + crop.shorterSide());
+                    out.put("input.crop-offset", PipelineProperties.lower(crop.offset()));
+                }
                 case Letterbox box -> {
                     out.put("input.resize", "letterbox");
                     out.put("input.letterbox.anchor", PipelineProperties.lower(box.anchor()));
@@ -173,7 +179,7 @@ final class PipelineSpecCodec {
             out.put("input.antialias", Boolean.toString(image.antialias()));
             out.put("input.channels", image.channels().name());
             image.layout().ifPresent(layout -> out.put("input.layout", layout.name()));
-            image.elementType().ifPresent(type -> out.put("input.type", type == DType.UINT8 ? "uint8" : "float32"));
+            image.elementType().ifPresent(type -> out.put("input.type", elementTypeName(type)));
             image.size().ifPresent(size -> out.put("input.size", size.toString()));
             out.put("input.scale", number(image.scale()));
             out.put("input.mean", numbers(image.mean()));
@@ -236,10 +242,17 @@ final class PipelineSpecCodec {
         return choices;
     }
 
-    private static <T> Map<String, T> ordered2(String first, T firstValue, String second, T secondValue) {
-        Map<String, T> choices = new LinkedHashMap<>();
-        choices.put(first, firstValue);
-        choices.put(second, secondValue);
+    /** The element types an image input can have, by the names users write. */
+    private static Map<String, DType> elementTypes() {
+        Map<String, DType> choices = new LinkedHashMap<>();
+        choices.put("float32", DType.FLOAT32);
+        choices.put("float16", DType.FLOAT16);
+        choices.put("uint8", DType.UINT8);
         return choices;
+    }
+
+    private static String elementTypeName(DType type) {
+        return elementTypes().entrySet().stream().filter(entry -> entry.getValue() == type).findFirst()
+                .orElseThrow().getKey();
     }
 }

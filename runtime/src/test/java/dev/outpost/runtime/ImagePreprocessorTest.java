@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.outpost.runtime.ImageInputSpec.Anchor;
 import dev.outpost.runtime.ImageInputSpec.ChannelOrder;
+import dev.outpost.runtime.ImageInputSpec.CropOffset;
 import dev.outpost.runtime.ImageInputSpec.Layout;
 import dev.outpost.runtime.ImageInputSpec.Letterbox;
 import dev.outpost.runtime.ImageInputSpec.Resize;
@@ -198,6 +199,45 @@ class ImagePreprocessorTest {
     }
 
     @Test
+    void crop_offset_decides_which_side_gets_the_odd_row() {
+        // A 4x7 image, shorter side already 4: three rows are cut, two at the top (round) or one (floor).
+        ImagePreprocessor round = ImagePreprocessor.create(plain(new ShorterSideCrop(4, CropOffset.ROUND),
+                ChannelOrder.RGB), TensorSpec.of("x", DType.UINT8, 1, 4, 4, 3));
+        ImagePreprocessor floor = ImagePreprocessor.create(plain(new ShorterSideCrop(4, CropOffset.FLOOR),
+                ChannelOrder.RGB), TensorSpec.of("x", DType.UINT8, 1, 4, 4, 3));
+
+        try (PreprocessedBatch rounded = round.preprocess(ramp(4, 7));
+                PreprocessedBatch floored = floor.preprocess(ramp(4, 7))) {
+            assertThat(rounded.tensor().getFloat(2)).as("blue of the first pixel = 200 + first row").isEqualTo(202f);
+            assertThat(floored.tensor().getFloat(2)).isEqualTo(201f);
+            assertThat(rounded.transforms()).containsExactly(new ImageTransform(4, 7, 4, 4, 1, 1, 0, -2));
+            assertThat(floored.transforms()).containsExactly(new ImageTransform(4, 7, 4, 4, 1, 1, 0, -1));
+        }
+        assertThat(new ShorterSideCrop(256)).isEqualTo(new ShorterSideCrop(256, CropOffset.ROUND));
+    }
+
+    @Test
+    void float16_input_holds_the_float32_values_rounded_to_half_precision() {
+        ImageInputSpec normalized = spec(new Stretch(), ChannelOrder.BGR, 1f / 255, List.of(0.406f, 0.456f, 0.485f),
+                List.of(0.225f, 0.224f, 0.229f));
+        ImagePreprocessor half = ImagePreprocessor.create(normalized, TensorSpec.of("x", DType.FLOAT16, 1, 3, 2, 3));
+        ImagePreprocessor full = ImagePreprocessor.create(normalized, TensorSpec.of("x", DType.FLOAT32, 1, 3, 2, 3));
+
+        try (PreprocessedBatch halves = half.preprocess(ramp(3, 2)); PreprocessedBatch floats = full.preprocess(ramp(3, 2))) {
+            assertThat(halves.tensor().type()).isEqualTo(DType.FLOAT16);
+            assertThat(halves.tensor().shape()).containsExactly(1, 3, 2, 3);
+            float[] expected = floats.tensor().toFloatArray();
+            short[] bits = new short[expected.length];
+            halves.tensor().shortBuffer().get(bits);
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(bits[i]).as("element %d", i).isEqualTo(Float.floatToFloat16(expected[i]));
+            }
+            // Not a plain cast: the blue plane of pixel (0,0) is (200/255 - 0.406) / 0.225 = 1.68139...
+            assertThat(halves.tensor().getFloat(0)).isEqualTo(1.681640625f);
+        }
+    }
+
+    @Test
     void declared_size_fills_dynamic_dimensions() {
         ImageInputSpec spec = new ImageInputSpec(Optional.empty(), new Stretch(), false, ChannelOrder.RGB,
                 Optional.of(Layout.NHWC), Optional.empty(), Optional.of(new Size(5, 3)), 1f, List.of(0f), List.of(1f));
@@ -224,8 +264,8 @@ class ImagePreprocessorTest {
                 .hasMessageContaining("has 3 channels in NCHW; input.channels = GRAY writes 1");
         assertThatThrownBy(() -> ImagePreprocessor.create(rgb, TensorSpec.of("x", DType.FLOAT32, 1, 3, -1, -1)))
                 .hasMessageContaining("dynamic height or width").hasMessageContaining("input.size");
-        assertThatThrownBy(() -> ImagePreprocessor.create(rgb, TensorSpec.of("x", DType.FLOAT16, 1, 3, 8, 8)))
-                .hasMessageContaining("float16").hasMessageContaining("float32 or uint8");
+        assertThatThrownBy(() -> ImagePreprocessor.create(rgb, TensorSpec.of("x", DType.BFLOAT16, 1, 3, 8, 8)))
+                .hasMessageContaining("bfloat16").hasMessageContaining("float32, float16 or uint8");
         assertThatThrownBy(() -> ImagePreprocessor.create(spec(new Stretch(), ChannelOrder.RGB, 2f, List.of(0f),
                 List.of(1f)), TensorSpec.of("x", DType.UINT8, 1, 8, 8, 3))).hasMessageContaining("remove input.scale");
         assertThatThrownBy(() -> ImagePreprocessor.create(plain(new ShorterSideCrop(100), ChannelOrder.RGB),

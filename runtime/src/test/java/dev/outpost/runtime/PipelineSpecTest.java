@@ -119,8 +119,12 @@ class PipelineSpecTest {
                 .hasMessageContaining("input.resize = 'crop'; expected stretch, letterbox or shorter-side:<pixels>");
         assertThatThrownBy(() -> parse("input.channels", "RGBA"))
                 .hasMessageContaining("input.channels = 'RGBA'; expected one of RGB, BGR, GRAY");
-        assertThatThrownBy(() -> parse("input.type", "float16"))
-                .hasMessageContaining("input.type = 'float16'; expected float32 or uint8");
+        assertThatThrownBy(() -> parse("input.type", "int8"))
+                .hasMessageContaining("input.type = 'int8'; expected one of float32, float16, uint8");
+        assertThatThrownBy(() -> parse("input.resize", "shorter-side:256", "input.crop-offset", "ceil"))
+                .hasMessageContaining("input.crop-offset = 'ceil'; expected round or floor");
+        assertThatThrownBy(() -> parse("input.resize", "stretch", "input.crop-offset", "floor"))
+                .hasMessageContaining("input.crop-offset is not used by this declaration");
         assertThatThrownBy(() -> parse("input.resize", "letterbox", "input.letterbox.pad", "300"))
                 .hasMessageContaining("input.letterbox.pad = '300'; expected an integer in 0..255");
         assertThatThrownBy(() -> parse("input.size", "224"))

@@ -2,78 +2,74 @@ package dev.outpost.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import dev.outpost.runtime.ClassificationSpec.Activation;
 import dev.outpost.runtime.DetectionSpec.Format;
 import dev.outpost.runtime.ImageInputSpec.Anchor;
 import dev.outpost.runtime.ImageInputSpec.ChannelOrder;
+import dev.outpost.runtime.ImageInputSpec.CropOffset;
 import dev.outpost.runtime.ImageInputSpec.Layout;
 import dev.outpost.runtime.ImageInputSpec.Letterbox;
 import dev.outpost.runtime.ImageInputSpec.ShorterSideCrop;
 import dev.outpost.runtime.ImageInputSpec.Stretch;
-import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
+import dev.outpost.runtime.PipelineCatalog.CatalogEntry;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** The declarations in test resources {@code pipelines/} for the models in shared/models. */
+/** The catalog declarations (resources {@code dev/outpost/runtime/catalog/}) for the models in shared/models. */
 class SharedPipelineFilesTest {
 
-    private static Path folder() throws URISyntaxException {
-        return Path.of(SharedPipelineFilesTest.class.getResource("/pipelines").toURI());
+    static Stream<CatalogEntry> entries() {
+        return PipelineCatalog.entries().stream();
     }
 
-    static Stream<Path> sideFiles() throws IOException, URISyntaxException {
-        try (Stream<Path> files = Files.list(folder())) {
-            return files.filter(f -> f.getFileName().toString().endsWith(PipelineSpec.SIDE_FILE_SUFFIX)).sorted()
-                    .toList().stream();
-        }
+    private static CatalogEntry entry(String model) {
+        return PipelineCatalog.entries().stream().filter(e -> e.modelFile().equals(model + ".onnx")).findFirst()
+                .orElseThrow(() -> new AssertionError("no catalog entry for " + model));
     }
 
-    private static PipelineSpec spec(String model) throws URISyntaxException {
-        return PipelineSpec.fromSideFile(folder().resolve(model + PipelineSpec.SIDE_FILE_SUFFIX));
+    private static PipelineSpec spec(String model) {
+        return entry(model).spec();
     }
 
     @ParameterizedTest
-    @MethodSource("sideFiles")
-    void each_side_file_parses_and_its_labels_load(Path sideFile) {
-        PipelineSpec spec = PipelineSpec.fromSideFile(sideFile);
+    @MethodSource("entries")
+    void each_entry_parses_round_trips_and_has_labels_for_its_task(CatalogEntry entry) {
+        PipelineSpec spec = entry.spec();
 
         switch (spec.output()) {
-            case ClassificationSpec cls -> assertThat(ClassificationPostprocessor.create(cls)).isNotNull();
-            case DetectionSpec det -> assertThat(Labels.load(det.labels().orElseThrow())).hasSize(80);
-            case OutputSpec.Tensors tensors -> throw new AssertionError(sideFile + " declares no task");
+            case ClassificationSpec cls -> {
+                assertThat(cls.labels()).as("catalog specs carry no labels path").isEmpty();
+                assertThat(entry.labels()).isNotEmpty();
+            }
+            case DetectionSpec det -> assertThat(entry.labels()).hasSize(80).startsWith("person", "bicycle");
+            case OutputSpec.Tensors tensors -> throw new AssertionError(entry + " declares no task");
         }
+        assertThat(entry.description()).isNotBlank();
         assertThat(PipelineSpec.parse(spec.toProperties(), null)).isEqualTo(spec);
     }
 
     @Test
-    void there_is_a_declaration_for_every_shared_model_with_a_known_task() throws Exception {
-        assertThat(sideFiles().map(f -> f.getFileName().toString())).hasSize(13);
+    void there_is_an_entry_for_every_shared_model_with_a_known_task() {
+        assertThat(entries().map(CatalogEntry::modelFile)).hasSize(14).doesNotHaveDuplicates()
+                .contains("squeezenet1.0-fp16.onnx", "yolox_nano.onnx", "mlperftiny_kws_dscnn_qdq.onnx");
+        assertThat(entries().map(CatalogEntry::sha256)).doesNotHaveDuplicates();
     }
 
     @Test
-    void declarations_match_models_sources() throws URISyntaxException {
+    void declarations_match_models_sources() {
         ImageInputSpec squeezenet = spec("squeezenet1.0-fp32").image().orElseThrow();
-        assertThat(squeezenet.resize()).isEqualTo(new ShorterSideCrop(256));
+        assertThat(squeezenet.resize()).isEqualTo(new ShorterSideCrop(256, CropOffset.ROUND));
         assertThat(squeezenet.channels()).isEqualTo(ChannelOrder.BGR);
         assertThat(squeezenet.mean()).containsExactly(104f, 117f, 123f);
         assertThat(squeezenet.std()).containsExactly(1f);
-        assertThat(Labels.load(((ClassificationSpec) spec("squeezenet1.0-fp32").output()).labels().orElseThrow()))
-                .hasSize(1000).startsWith("tench", "goldfish", "great white shark");
+        assertThat(entry("squeezenet1.0-fp32").labels()).hasSize(1000).startsWith("tench", "goldfish", "great white shark");
+        assertThat(entry("squeezenet1.0-fp32").sha256())
+                .isEqualTo("0fccde009e25d24dd3f0a8a6ccca04346d240a2bf04d8f36581071236f6d878c");
+        assertThat(spec("squeezenet1.0-fp16").image().orElseThrow().elementType()).contains(DType.FLOAT16);
 
         ImageInputSpec mobilenet = spec("mobilenetv2-12-int8").image().orElseThrow();
         assertThat(mobilenet.channels()).isEqualTo(ChannelOrder.RGB);
@@ -84,10 +80,12 @@ class SharedPipelineFilesTest {
         ImageInputSpec perTensor = spec("mobilenet_v2_1.0_224_int8_per_tensor").image().orElseThrow();
         assertThat(perTensor.elementType()).contains(DType.UINT8);
         assertThat(perTensor.layout()).contains(Layout.NHWC);
+        assertThat(perTensor.resize()).isEqualTo(new ShorterSideCrop(256, CropOffset.FLOOR));
 
         PipelineSpec quant = spec("mobilenet_v1_0.5_128_quant");
-        assertThat(quant.image().orElseThrow().resize()).isEqualTo(new ShorterSideCrop(146));
+        assertThat(quant.image().orElseThrow().resize()).isEqualTo(new ShorterSideCrop(146, CropOffset.FLOOR));
         assertThat(((ClassificationSpec) quant.output()).labelOffset()).isEqualTo(1);
+        assertThat(entry("mobilenet_v1_0.5_128_quant").labels()).hasSize(1000);
 
         PipelineSpec yolox = spec("yolox_nano");
         assertThat(yolox.image().orElseThrow().resize()).isEqualTo(new Letterbox(Anchor.TOP_LEFT, 114));
@@ -102,44 +100,29 @@ class SharedPipelineFilesTest {
 
         assertThat(spec("mlperftiny_ic_resnet8_fp32").image().orElseThrow().layout()).contains(Layout.NCHW);
         assertThat(spec("mlperftiny_ic_resnet8_qdq").image().orElseThrow().layout()).contains(Layout.NHWC);
+        assertThat(entry("mlperftiny_ic_resnet8_qdq").labels()).startsWith("airplane", "automobile").hasSize(10);
         assertThat(spec("mlperftiny_vww_mobilenetv1_fp32").image().orElseThrow().channels()).isEqualTo(ChannelOrder.RGB);
+        assertThat(entry("mlperftiny_vww_mobilenetv1_qdq").labels()).containsExactly("no person", "person");
         assertThat(spec("mnist_cntk").image().orElseThrow().channels()).isEqualTo(ChannelOrder.GRAY);
         assertThat(((ClassificationSpec) spec("mnist_cnn_pytorch").output()).activation()).isEqualTo(Activation.LOG_SOFTMAX);
         assertThat(spec("mlperftiny_kws_dscnn_qdq").image()).isEmpty();
+        assertThat(entry("mlperftiny_kws_dscnn_qdq").labels()).hasSize(12).endsWith("silence", "unknown");
     }
 
-    /** Binds every declaration to the real model's inputs and outputs (read with ONNX Runtime). */
+    /** Every entry's SHA-256 is its real model's, and its declaration binds to that model in ONNX Runtime. */
     @ParameterizedTest
-    @MethodSource("sideFiles")
-    void each_declaration_fits_its_model(Path sideFile) throws OrtException {
-        Path models = Path.of(System.getProperty("outpost.models", "../shared/models"));
-        Assumptions.assumeTrue(Files.isDirectory(models), "no models folder at " + models + "; set -Doutpost.models");
-        String name = sideFile.getFileName().toString().replace(PipelineSpec.SIDE_FILE_SUFFIX, ".onnx");
-        PipelineSpec spec = PipelineSpec.fromSideFile(sideFile);
-        OrtEnvironment environment = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
-                OrtSession session = environment.createSession(models.resolve(name).toString(), options)) {
-            List<TensorSpec> inputs = specs(session.getInputInfo());
-            List<String> outputs = new ArrayList<>(session.getOutputNames());
-            spec.image().ifPresent(image -> assertThat(ImagePreprocessor.create(image, inputs).inputName())
-                    .isEqualTo(inputs.getFirst().name()));
-            switch (spec.output()) {
-                case ClassificationSpec cls -> assertThat(ClassificationPostprocessor.create(cls).outputName(outputs))
-                        .isEqualTo(outputs.getFirst());
-                case DetectionSpec det -> assertThat(DetectionPostprocessor.create(det).outputNames(outputs)).isNotEmpty();
-                case OutputSpec.Tensors tensors -> throw new AssertionError(name);
-            }
+    @MethodSource("entries")
+    void each_entry_is_its_models_digest_and_binds_to_it(CatalogEntry entry) {
+        Path modelFile = TestFixtures.model(entry.modelFile());
+        assertThat(PipelineCatalog.sha256(modelFile)).isEqualTo(entry.sha256());
+        assertThat(PipelineCatalog.find(modelFile)).contains(entry);
+        try (InferenceEngine engine = InferenceEngine.create(); ModelSession session = engine.open(modelFile)) {
+            Pipeline pipeline = Pipeline.create(session, entry.spec(), Optional.of(entry.labels()));
+            assertThat(pipeline.acceptsImages()).isEqualTo(entry.spec().image().isPresent());
+            Pipeline.Declaration declared = Pipeline.declaredFor(modelFile, session);
+            assertThat(declared.source()).isEqualTo(Pipeline.Declaration.Source.CATALOG);
+            assertThat(declared.spec()).isEqualTo(entry.spec());
+            assertThat(declared.labels()).contains(entry.labels());
         }
-    }
-
-    private static List<TensorSpec> specs(Map<String, NodeInfo> infos) {
-        List<TensorSpec> specs = new ArrayList<>();
-        infos.forEach((key, info) -> {
-            TensorInfo tensor = (TensorInfo) info.getInfo();
-            DType type = tensor.type == OnnxJavaType.UINT8 ? DType.UINT8
-                    : tensor.type == OnnxJavaType.FLOAT ? DType.FLOAT32 : DType.FLOAT16;
-            specs.add(TensorSpec.of(key, type, tensor.getShape()));
-        });
-        return specs;
     }
 }

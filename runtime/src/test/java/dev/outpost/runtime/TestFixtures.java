@@ -27,6 +27,15 @@ final class TestFixtures {
         return file;
     }
 
+    /** A data set folder under the shared data folder; skips the test when it is absent. */
+    static Path dataSet(String name) {
+        Path dir = Path.of(System.getProperty("outpost.data", "../shared/data"));
+        assumeTrue(Files.isDirectory(dir), "no data folder at " + dir + "; set -Doutpost.data");
+        Path set = dir.resolve(name);
+        assumeTrue(Files.isDirectory(set), "no data set " + set);
+        return set;
+    }
+
     /** Zero-filled inputs of every input's declared shape, dynamic dimensions set to 1. Caller closes them. */
     static Map<String, Tensor> zeroInputs(ModelSession session) {
         Map<String, Tensor> inputs = new LinkedHashMap<>();

@@ -96,6 +96,16 @@ final class TinyModels {
         return model(graph, Map.of());
     }
 
+    /** {@code image: float[1,3,4,4] -> Identity -> same: float[1,3,4,4]}, with the given metadata. */
+    static byte[] imageIdentity(Map<String, String> metadata) {
+        GraphProto graph = GraphProto.newBuilder().setName("image_identity")
+                .addNode(node("Identity", "image", "same"))
+                .addInput(tensor("image", TensorProto.DataType.FLOAT, 1, 3, 4, 4))
+                .addOutput(tensor("same", TensorProto.DataType.FLOAT, 1, 3, 4, 4))
+                .build();
+        return model(graph, metadata);
+    }
+
     /** A valid ONNX graph whose one node ({@code op}, with the given element type) ORT's CPU build has no kernel for. */
     static byte[] singleOp(String op, TensorProto.DataType type) {
         GraphProto graph = GraphProto.newBuilder().setName("single_" + op)
