@@ -155,8 +155,10 @@ final class DemoCommand implements Callable<Integer> {
             return Map.of();
         }
         try (Stream<String> lines = Files.lines(csv)) {
+            // file,class_index,wnid,label  e.g.  images/n01440764_tench.JPEG,0,n01440764,"tench"
             return lines.skip(1).map(line -> line.split(",", 4)).filter(cols -> cols.length == 4)
-                    .collect(Collectors.toMap(cols -> cols[0], cols -> cols[3], (a, b) -> a, LinkedHashMap::new));
+                    .collect(Collectors.toMap(cols -> Path.of(cols[0]).getFileName().toString(),
+                            cols -> cols[3].strip().replaceAll("^\"|\"$", ""), (a, b) -> a, LinkedHashMap::new));
         }
     }
 
@@ -216,7 +218,7 @@ final class DemoCommand implements Callable<Integer> {
                 correct += right ? 1 : 0;
                 verdict = (right ? "  right" : "  wrong, expected " + expected);
             }
-            out.printf("  %-34s %-44s infer %s%s%n", shorten(name, 34), summary(prediction, image),
+            out.printf("  %-30s %-40s infer %s%s%n", shorten(name, 30), shorten(summary(prediction, image), 40),
                     Text.ms(run.inference()), verdict);
         }
         int n = timings.size();

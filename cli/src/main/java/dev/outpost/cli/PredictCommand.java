@@ -99,27 +99,33 @@ final class PredictCommand implements Callable<Integer> {
         SessionConfig config = SessionConfig.builder().intraOpThreads(threads).build();
         try (InferenceEngine engine = InferenceEngine.create();
                 ModelSession session = engine.open(model, config)) {
-            Pipeline pipeline = Pipeline.create(session, declaration(session));
+            Pipeline.Declaration declaration = declaration(session);
+            Pipeline pipeline = Pipeline.create(session, declaration);
             List<Result> results = allTensorInputs() ? runTensors(pipeline) : runImages(pipeline);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(toJson(results));
             } else {
-                printText(out, session, pipeline, results);
+                out.printf("%s: %s; %s; inputs %s%n", model.getFileName(), describe(pipeline.spec().output()),
+                        describeSource(declaration.source()),
+                        session.inputs().stream().map(TensorSpec::toString).toList());
+                printText(out, pipeline, results);
             }
             out.flush();
         }
         return 0;
     }
 
-    private PipelineSpec declaration(ModelSession session) {
-        PipelineSpec declared = pipelineFile != null ? PipelineSpec.fromSideFile(pipelineFile)
+    private Pipeline.Declaration declaration(ModelSession session) {
+        Pipeline.Declaration declared = pipelineFile != null
+                ? new Pipeline.Declaration(PipelineSpec.fromSideFile(pipelineFile), Optional.empty(),
+                        Pipeline.Declaration.Source.SIDE_FILE)
                 : Pipeline.declaredFor(model, session);
-        OutputSpec output = declared.output();
+        OutputSpec output = declared.spec().output();
         if (output instanceof ClassificationSpec c && (top != null || labelsFile != null)) {
             output = new ClassificationSpec(c.output(), c.activation(), top != null ? top : c.topK(),
                     labelsFile != null ? Optional.of(labelsFile) : c.labels(), c.labelOffset(), c.scale());
-        } else if (output instanceof DetectionSpec d && labelsFile != null) {
+        } else if (output instanceof DetectionSpec d && labelsFile != null && top == null) {
             output = new DetectionSpec(d.format(), d.output(), d.scoresOutput(), d.boxesOutput(), d.anchorsOutput(),
                     d.strides(), d.scoreThreshold(), d.iouThreshold(), d.maxDetections(), d.classWise(),
                     Optional.of(labelsFile));
@@ -127,7 +133,19 @@ final class PredictCommand implements Callable<Integer> {
             throw new CliException("--labels and --top apply to classification (and --labels to detection)"
                     + " pipelines; model " + model.getFileName() + " declares " + describe(output));
         }
-        return new PipelineSpec(declared.image(), output);
+        // A labels file given on the command line replaces labels that came with the declaration.
+        Optional<List<String>> labels = labelsFile != null ? Optional.empty() : declared.labels();
+        return new Pipeline.Declaration(new PipelineSpec(declared.spec().image(), output), labels, declared.source());
+    }
+
+    private String describeSource(Pipeline.Declaration.Source source) {
+        return switch (source) {
+            case SIDE_FILE -> pipelineFile != null ? "pipeline from " + pipelineFile
+                    : "pipeline from " + PipelineSpec.sideFileOf(model).getFileName();
+            case MODEL_METADATA -> "pipeline from the model's metadata";
+            case CATALOG -> "pipeline from Outpost's catalog (model recognised by its SHA-256)";
+            case NONE -> "no pipeline";
+        };
     }
 
     private boolean allTensorInputs() {
@@ -193,9 +211,7 @@ final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private void printText(PrintWriter out, ModelSession session, Pipeline pipeline, List<Result> results) {
-        out.printf("%s: %s; inputs %s%n", model.getFileName(), describe(pipeline.spec().output()),
-                session.inputs().stream().map(TensorSpec::toString).toList());
+    private void printText(PrintWriter out, Pipeline pipeline, List<Result> results) {
         List<Duration> inference = new ArrayList<>();
         for (Result result : results) {
             PipelineRun run = result.run();

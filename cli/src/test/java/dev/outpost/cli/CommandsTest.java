@@ -156,6 +156,48 @@ class CommandsTest {
     }
 
     @Test
+    void demo_onTheSharedModels_classifiesAndDetectsWithTimings() {
+        Path models = SharedFixtures.model("squeezenet1.0-fp32.onnx").getParent();
+        Path data = SharedFixtures.data("imagenet-samples").getParent();
+        CliRun run = CliRun.run(new Locations(models, data), "demo");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out())
+                .contains("== squeezenet1.0-fp32.onnx").contains("349.2 M MACs")
+                .contains("n01440764_tench.JPEG").contains("tench 0.56")
+                .contains("top-1: 4 of 6 right")
+                .contains("== yolox_nano.onnx").contains("tv, 2 person")
+                .containsPattern("median of 6: decode [\\d.]+ ms, preprocess [\\d.]+ ms, inference [\\d.]+ ms");
+    }
+
+    @Test
+    void predict_sharedModel_usesTheCatalogPipelineWithoutFlags() {
+        Path model = SharedFixtures.model("mobilenetv2-12-int8.onnx");
+        Path image = SharedFixtures.data("imagenet-samples/images/n01440764_tench.JPEG");
+        CliRun run = CliRun.run("predict", model.toString(), "-i", image.toString(), "--top", "2");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("pipeline from Outpost's catalog").contains("tench (0)")
+                .containsPattern("(?s)tench \\(0\\)\\n\\s+[\\d.]+\\s+\\S");
+    }
+
+    @Test
+    void predict_labelsFileAndTop_replaceTheDeclaredOnes(@TempDir Path labelsDir) throws IOException {
+        Path model = SharedFixtures.model("mnist_cnn_pytorch.onnx");
+        Path labels = labelsDir.resolve("words.txt");
+        Files.writeString(labels, "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n");
+        Path image = dir.resolve("digit.png");
+        BufferedImage digit = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 4; y < 24; y++) {
+            digit.getRaster().setSample(14, y, 0, 255);
+            digit.getRaster().setSample(15, y, 0, 255);
+        }
+        ImageIO.write(digit, "png", image.toFile());
+        CliRun run = CliRun.run("predict", model.toString(), "-i", image.toString(), "--labels", labels.toString(),
+                "--top", "1", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"label\":\"one\"").doesNotContain("\"label\":\"1\"");
+    }
+
+    @Test
     void demo_halfGivenModelAndImages_isRefused() {
         CliRun run = CliRun.run("demo", "--model", "x.onnx");
         assertThat(run.exitCode()).isEqualTo(1);
