@@ -21,10 +21,12 @@ import picocli.CommandLine.Spec;
         name = "inspect",
         sortOptions = false,
         description = {
-            "Show what an ONNX model is and what it costs: IR version, opsets, producer, inputs and outputs,"
+            "Show what a model is, what it costs, and whether it is valid.",
+            "",
+            "Reports the IR version, opsets, producer, inputs and outputs,"
                     + " operator histogram, parameters by element type, MACs, an activation-memory estimate,"
                     + " the quantization form (fp32, fp16, QDQ int8, QOperator int8, dynamic int8) and the"
-                    + " provenance in its metadata. Then validate it (cycles, dangling inputs, duplicate"
+                    + " provenance in its metadata, then validates it (cycles, dangling inputs, duplicate"
                     + " outputs, unknown operators).",
             "",
             "Shapes come from Outpost's own rules; tensors they cannot resolve are asked of ONNX Runtime"
@@ -90,7 +92,8 @@ final class InspectCommand implements Callable<Integer> {
         out.printf("%-40s %-22s %15s %7s%n", "node", "op", "MACs", "share");
         report.compute().nodes().stream()
                 .sorted(Comparator.comparingLong(ModelReport.NodeMacs::macs).reversed())
-                .forEach(node -> out.printf(Locale.ROOT, "%-40s %-22s %,15d %6.2f%%%n", node.node(), node.opType(),
+                .forEach(node -> out.printf(Locale.ROOT, "%-40s %-22s %,15d %6.2f%%%n", Text.fit(node.node(), 40),
+                        node.opType(),
                         node.macs(), 100.0 * node.macs() / total));
     }
 

@@ -18,6 +18,15 @@ final class Text {
         return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
     }
 
+    /** Text cut in the middle to {@code max} characters, keeping its start and end. */
+    static String fit(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        int head = (max - 3) / 2;
+        return text.substring(0, head) + "..." + text.substring(text.length() - (max - 3 - head));
+    }
+
     /** A count with an SI suffix: {@code 349.2 M}, {@code 4.09 G}, {@code 108}. */
     static String count(long value) {
         if (value < 10_000) {

@@ -118,10 +118,10 @@ final class ReportFormat {
         row(out, "IR / opsets", report.irVersion() + " / " + opsets);
         row(out, "Quantization", report.quantization().name());
         out.append("Inputs\n");
-        report.inputs().forEach(t -> out.append(String.format(Locale.ROOT, "  %-40s %-8s %s%n", t.name(),
+        report.inputs().forEach(t -> out.append(String.format(Locale.ROOT, "  %-40s %-8s %s%n", fit(t.name()),
                 t.elementType().onnxName(), t.shape())));
         out.append("Outputs\n");
-        report.outputs().forEach(t -> out.append(String.format(Locale.ROOT, "  %-40s %-8s %s%n", t.name(),
+        report.outputs().forEach(t -> out.append(String.format(Locale.ROOT, "  %-40s %-8s %s%n", fit(t.name()),
                 t.elementType().onnxName(), t.shape())));
         ModelReport.Parameters parameters = report.parameters();
         row(out, "Parameters", String.format(Locale.ROOT, "%,d (%s)", parameters.total().count(),
@@ -137,10 +137,10 @@ final class ReportFormat {
                 compute.batchAssumedOne() ? " (symbolic dims taken as 1)" : "",
                 compute.uncounted().isEmpty() ? "" : " (" + compute.uncounted().size() + " nodes not counted)"));
         compute.nodes().stream().sorted(Comparator.comparingLong(ModelReport.NodeMacs::macs).reversed())
-                .limit(TOP_NODES).forEach(node -> out.append(String.format(Locale.ROOT, "  %-40s %-14s %,d%n",
-                        node.node(), node.opType(), node.macs())));
+                .limit(TOP_NODES).forEach(node -> out.append(String.format(Locale.ROOT, "  %-40s %-14s %,15d%n",
+                        fit(node.node()), node.opType(), node.macs())));
         ModelReport.ActivationMemory memory = report.activationMemory();
-        row(out, "Activation peak", bytes(memory.peakBytes()) + " at node '" + memory.peakNode() + "'"
+        row(out, "Activation peak", bytes(memory.peakBytes()) + " at node '" + fit(memory.peakNode()) + "'"
                 + (memory.batchAssumedOne() ? " (symbolic dims taken as 1)" : ""));
         out.append("Operators\n");
         report.opHistogram().forEach((op, count) -> out.append(String.format(Locale.ROOT, "  %-40s %d%n", op, count)));
@@ -154,6 +154,11 @@ final class ReportFormat {
                     "  %-40s %s%n", name, reason)));
         }
         return out.toString();
+    }
+
+    /** A name cut in the middle to 40 characters, so tables stay aligned; start and end stay readable. */
+    static String fit(String name) {
+        return name.length() <= 40 ? name : name.substring(0, 18) + "..." + name.substring(name.length() - 19);
     }
 
     private static void row(StringBuilder out, String label, String value) {
