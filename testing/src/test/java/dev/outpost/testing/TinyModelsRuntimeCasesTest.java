@@ -14,9 +14,11 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.SequenceInfo;
 import ai.onnxruntime.TensorInfo;
 import dev.outpost.model.ElementType;
+import dev.outpost.model.ModelReport;
 import dev.outpost.model.OnnxModel;
 import dev.outpost.model.Op;
 import dev.outpost.model.Problem;
+import dev.outpost.model.ValueInfo;
 import java.nio.FloatBuffer;
 import java.util.List;
 import java.util.Map;
@@ -67,8 +69,13 @@ class TinyModelsRuntimeCasesTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("runtimeCaseModels")
-    void runtimeCaseModels_validateWithoutProblems(String name, Supplier<OnnxModel> build) {
-        assertThat(build.get().validate()).extracting(Problem::message).isEmpty();
+    void runtimeCaseModels_validateWithoutProblems_andCanBeInspected(String name, Supplier<OnnxModel> build) {
+        OnnxModel model = build.get();
+        assertThat(model.validate()).extracting(Problem::message).isEmpty();
+        ModelReport report = model.inspect();
+        assertThat(report.outputs()).extracting(ModelReport.TensorSummary::name)
+                .containsExactlyElementsOf(model.graph().outputs().stream().map(ValueInfo::name).toList());
+        assertThat(report.opHistogram()).isNotEmpty();
     }
 
     @Test
