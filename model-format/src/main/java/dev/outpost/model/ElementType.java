@@ -81,6 +81,14 @@ public enum ElementType {
         return this == INT8 || this == UINT8 || this == INT4 || this == UINT4 || this == INT16 || this == UINT16;
     }
 
+    /** True for the types ONNX allows as map keys: string and the integral types. */
+    boolean isMapKey() {
+        return switch (this) {
+            case STRING, INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, UINT64 -> true;
+            default -> false;
+        };
+    }
+
     /** The type with this {@code TensorProto.DataType} number, if it is one ONNX defines. */
     public static Optional<ElementType> fromCode(int code) {
         return Arrays.stream(values()).filter(t -> t.code == code).findFirst();

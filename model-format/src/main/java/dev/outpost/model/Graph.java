@@ -41,8 +41,9 @@ import java.util.stream.Collectors;
  *
  * <p>Consumers of a tensor include nodes whose subgraphs read it from the outer scope. Node handles
  * and initializer handles are live; one handle per node. Not thread-safe: one owner edits a graph.
- * This file is over 300 lines because queries and edits share one index that every edit must
- * invalidate; splitting them would spread that invariant over two classes.
+ * This file is over 600 lines because queries and edits share one index that every edit must
+ * invalidate (node building itself lives in {@code NodeBuilding}); splitting them would spread that
+ * invariant over two classes.
  */
 public final class Graph {
 
@@ -169,6 +170,21 @@ public final class Graph {
         return Optional.empty();
     }
 
+    /**
+     * The declared type of {@code value} (tensor, sequence or map), from the inputs, outputs or value
+     * infos; empty when none is declared or the kind is one {@link ValueType} does not model.
+     */
+    public Optional<ValueType> valueType(String value) {
+        for (List<ValueInfoProto> list : List.of(proto.getInputList(), proto.getOutputList(), proto.getValueInfoList())) {
+            for (ValueInfoProto info : list) {
+                if (info.getName().equals(value)) {
+                    return TypeProtos.fromProto(info.getType());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Adds a graph input. @throws ModelFormatException INVALID_EDIT when a tensor of that name exists */
     public void addInput(ValueInfo input) {
         requireFree(input.name(), "add input");
@@ -178,11 +194,24 @@ public final class Graph {
 
     /** Adds a graph output. @throws ModelFormatException INVALID_EDIT when it is an output already */
     public void addOutput(ValueInfo output) {
-        if (proto.getOutputList().stream().anyMatch(o -> o.getName().equals(output.name()))) {
-            throw new ModelFormatException(Code.INVALID_EDIT, "'" + output.name() + "' is already an output of graph '"
+        addOutput(output.name(), new ValueType.TensorType(output.elementType(), output.shape()));
+    }
+
+    /**
+     * Adds a graph output of any type, e.g. the {@code seq(map(string,tensor(float)))} of a ZipMap.
+     *
+     * @throws ModelFormatException INVALID_EDIT for an empty name, or one that is an output already
+     */
+    public void addOutput(String name, ValueType type) {
+        if (name.isEmpty()) {
+            throw new ModelFormatException(Code.INVALID_EDIT, "Cannot add an output of type " + type + " to graph '"
+                    + name() + "': the name is empty");
+        }
+        if (proto.getOutputList().stream().anyMatch(o -> o.getName().equals(name))) {
+            throw new ModelFormatException(Code.INVALID_EDIT, "'" + name + "' is already an output of graph '"
                     + name() + "'");
         }
-        proto.addOutput(output.toProto());
+        proto.addOutput(ValueInfoProto.newBuilder().setName(name).setType(TypeProtos.toProto(type)));
         changed();
     }
 
@@ -286,34 +315,25 @@ public final class Graph {
      */
     public Node add(Op op, List<String> inputs, List<String> outputs, Map<String, ?> attributes) {
         NodeProto built = NodeBuilding.build(op, inputs, outputs, attributes, model, uniqueNodeName(op.opType()));
-        for (String output : outputs) {
-            requireNotProduced(output, "add " + op.opType() + " writing '" + output + "'");
-        }
-        Index current = index();
-        int position = proto.getNodeCount();
-        int lastProducer = -1;
-        for (String output : outputs) {
-            for (Node consumer : current.consumers().getOrDefault(output, List.of())) {
-                position = Math.min(position, current.positions().get(consumer));
-            }
-        }
-        for (String input : inputs) {
-            Node producer = current.producers().get(input);
-            if (producer != null) {
-                lastProducer = Math.max(lastProducer, current.positions().get(producer));
-            }
-        }
-        Node node = insertAt(position, built);
-        if (lastProducer >= position) {
-            try {
-                sortTopologically();
-            } catch (ModelFormatException cycle) {
-                remove(node);
-                throw new ModelFormatException(Code.INVALID_EDIT, "Adding " + op.opType() + " " + inputs + " -> "
-                        + outputs + " would close a cycle: " + cycle.getMessage(), cycle);
-            }
-        }
-        return node;
+        return place(built, op.opType());
+    }
+
+    /**
+     * Adds a node of a custom operator, one from a domain the catalog does not cover (a custom-op
+     * library's, for instance): nothing about it can be checked but the names. Attribute types follow
+     * the Java values ({@code Long} INT, {@code float[]} FLOATS, {@code List<String>} STRINGS, ...).
+     * Imports {@code domain} at version 1 if the model does not yet; names and places the node as
+     * {@link #add(Op, List, List, Map)} does.
+     *
+     * @throws ModelFormatException INVALID_EDIT for the default or {@code com.microsoft} domain, or an operator
+     *     the catalog has (build those with {@link #add(Op, List, List, Map)}); INVALID_MODEL for empty or repeated
+     *     names and attribute values without an ONNX type; INVALID_EDIT as {@link #add(Op, List, List, Map)}
+     */
+    public Node addCustom(String domain, String opType, List<String> inputs, List<String> outputs,
+            Map<String, ?> attributes) {
+        NodeProto built = NodeBuilding.buildCustom(domain, opType, inputs, outputs, attributes, model,
+                uniqueNodeName(opType));
+        return place(built, domain + ":" + opType);
     }
 
     /**
@@ -540,6 +560,40 @@ public final class Graph {
                 }
             }
         }
+    }
+
+    /** Inserts a built node where stored order stays topological; refuses taken outputs and cycles. */
+    private Node place(NodeProto built, String label) {
+        List<String> inputs = built.getInputList();
+        List<String> outputs = built.getOutputList();
+        for (String output : outputs) {
+            requireNotProduced(output, "add " + label + " writing '" + output + "'");
+        }
+        Index current = index();
+        int position = proto.getNodeCount();
+        int lastProducer = -1;
+        for (String output : outputs) {
+            for (Node consumer : current.consumers().getOrDefault(output, List.of())) {
+                position = Math.min(position, current.positions().get(consumer));
+            }
+        }
+        for (String input : inputs) {
+            Node producer = current.producers().get(input);
+            if (producer != null) {
+                lastProducer = Math.max(lastProducer, current.positions().get(producer));
+            }
+        }
+        Node node = insertAt(position, built);
+        if (lastProducer >= position) {
+            try {
+                sortTopologically();
+            } catch (ModelFormatException cycle) {
+                remove(node);
+                throw new ModelFormatException(Code.INVALID_EDIT, "Adding " + label + " " + inputs + " -> "
+                        + outputs + " would close a cycle: " + cycle.getMessage(), cycle);
+            }
+        }
+        return node;
     }
 
     private Node insertAt(int position, NodeProto built) {

@@ -26,7 +26,8 @@ import java.util.stream.Collectors;
  *   <li>CYCLE: naming the nodes on the cycle;</li>
  *   <li>UNKNOWN_OPERATOR: a domain the model does not import, or an operator the catalog does not
  *       know in a domain it knows (the default domain and com.microsoft). Operators of other imported
- *       domains are WARNINGs, as the catalog cannot check them;</li>
+ *       domains are WARNINGs, as the catalog cannot check them, unless the catalog types them
+ *       (ai.onnx.ml's ZipMap);</li>
  *   <li>WARNING: nodes not stored in topological order (ONNX requires it; ONNX Runtime sorts itself).</li>
  * </ul>
  * Reading failures (not ONNX, truncated) are reported by {@link OnnxModel#check}. Stateless and thread-safe.
@@ -127,6 +128,8 @@ final class ModelValidator {
             problems.add(error(Code.UNKNOWN_OPERATOR, where + ": node " + label(node, index) + " uses domain '"
                     + OpCatalog.displayDomain(domain) + "', which the model does not import (imports: "
                     + opsets.keySet().stream().map(OpCatalog::displayDomain).sorted().toList() + ")"));
+        } else if (OpCatalog.find(domain, node.getOpType()).isPresent()) {
+            return;
         } else if (OpCatalog.knowsDomain(domain)) {
             if (!OpCatalog.isKnown(domain, node.getOpType())) {
                 problems.add(error(Code.UNKNOWN_OPERATOR, where + ": node " + label(node, index) + " runs '"

@@ -55,6 +55,10 @@ final class NodeBuilding {
                         + spec.name() + "' (" + spec.type() + "), received only " + attributes.keySet());
             }
         }
+        if (op == Op.ML_ZIP_MAP && attributes.containsKey("classlabels_int64s") == attributes.containsKey("classlabels_strings")) {
+            throw new ModelFormatException(Code.INVALID_MODEL, status + ": expected exactly one of classlabels_int64s "
+                    + "and classlabels_strings, received " + attributes.keySet());
+        }
         NodeProto.Builder node = NodeProto.newBuilder().setName(nodeName).setOpType(op.opType());
         if (!op.domain().isEmpty()) {
             node.setDomain(op.domain());
@@ -68,6 +72,35 @@ final class NodeBuilding {
             }
         }
         importDomain(op, model, status);
+        return node.build();
+    }
+
+    /**
+     * Builds a node of a custom operator (outside the catalog), checking only names; attribute types
+     * follow the Java values. Imports the domain at version 1 when the model lacks it.
+     */
+    static NodeProto buildCustom(String domain, String opType, List<String> inputs, List<String> outputs,
+            Map<String, ?> attributes, OnnxModel model, String nodeName) {
+        String status = "Building custom operator " + domain + ":" + opType;
+        if (OpCatalog.knowsDomain(domain) || OpCatalog.find(domain, opType).isPresent()) {
+            throw new ModelFormatException(Code.INVALID_EDIT, status + ": expected a domain outside the catalog's, "
+                    + "received " + OpCatalog.displayDomain(domain) + ", whose operators are built through Op "
+                    + "(Graph.add) so that their schema is checked");
+        }
+        if (domain.isBlank() || opType.isBlank()) {
+            throw new ModelFormatException(Code.INVALID_MODEL, status + ": expected a non-blank domain and operator name");
+        }
+        if (inputs.stream().anyMatch(i -> i == null) || outputs.isEmpty()
+                || outputs.stream().anyMatch(o -> o == null || o.isEmpty()) || outputs.stream().distinct().count() != outputs.size()) {
+            throw new ModelFormatException(Code.INVALID_MODEL, status + ": expected non-null inputs and at least one "
+                    + "output, all outputs named and distinct; received inputs " + inputs + ", outputs " + outputs);
+        }
+        NodeProto.Builder node = NodeProto.newBuilder().setName(nodeName).setOpType(opType).setDomain(domain)
+                .addAllInput(inputs).addAllOutput(outputs);
+        attributes.forEach((name, value) -> node.addAttribute(Attributes.toProto(name, value, null, status)));
+        if (model.opsetVersion(domain).isEmpty()) {
+            model.setOpsetImport(domain, 1);
+        }
         return node.build();
     }
 

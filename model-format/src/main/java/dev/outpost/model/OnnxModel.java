@@ -296,6 +296,19 @@ public final class OnnxModel {
         proto.setProducerName(name).setProducerVersion(version);
     }
 
+    /**
+     * The model's own namespace ({@code domain}, reverse-DNS like {@code com.example.vision}); with
+     * the graph name and {@link #modelVersion()} it identifies the model. Not an operator domain.
+     */
+    public String domain() {
+        return proto.getDomain();
+    }
+
+    /** Sets the model's {@code domain} (see {@link #domain()}). */
+    public void setDomain(String domain) {
+        proto.setDomain(domain);
+    }
+
     /** The model's own version number ({@code model_version}). */
     public long modelVersion() {
         return proto.getModelVersion();

@@ -140,6 +140,19 @@ public enum Op {
     LSTM("LSTM", 14, 3, 8, 0, 3, with(recurrent(), opt("input_forget", INT))),
     GRU("GRU", 14, 3, 6, 0, 2, with(recurrent(), opt("linear_before_reset", INT))),
     RNN("RNN", 14, 3, 6, 0, 2, recurrent()),
+    // ---- sequences ----
+    SEQUENCE_CONSTRUCT("SequenceConstruct", 11, 1, OpSchema.VARIADIC),
+    SEQUENCE_EMPTY("SequenceEmpty", 11, 0, 0, opt("dtype", INT)),
+    SEQUENCE_AT("SequenceAt", 11, 2, 2),
+    SEQUENCE_INSERT("SequenceInsert", 11, 2, 3),
+    SEQUENCE_ERASE("SequenceErase", 11, 1, 2),
+    SEQUENCE_LENGTH("SequenceLength", 11, 1, 1),
+    SPLIT_TO_SEQUENCE("SplitToSequence", 11, 1, 2, opt("axis", INT), opt("keepdims", INT)),
+    CONCAT_FROM_SEQUENCE("ConcatFromSequence", 11, 1, 1, req("axis", INT), opt("new_axis", INT)),
+    SEQUENCE_MAP("SequenceMap", 17, 1, OpSchema.VARIADIC, 1, OpSchema.VARIADIC, req("body", GRAPH)),
+    // ---- ai.onnx.ml (classical ML) ----
+    /** Exactly one of the two label attributes must be set; {@link Graph#add} checks it. */
+    ML_ZIP_MAP(Domains.ML, "ZipMap", 1, 1, opt("classlabels_int64s", INTS), opt("classlabels_strings", STRINGS)),
     // ---- com.microsoft (ONNX Runtime contrib ops) ----
     MS_QLINEAR_ADD(Domains.MICROSOFT, "QLinearAdd", 7, 8),
     MS_QLINEAR_MUL(Domains.MICROSOFT, "QLinearMul", 7, 8),
@@ -201,7 +214,8 @@ public enum Op {
 
     /** Domains other than the default one; an enum so that constants can name them. */
     enum Domains {
-        MICROSOFT("com.microsoft");
+        MICROSOFT("com.microsoft"),
+        ML("ai.onnx.ml");
 
         final String name;
 

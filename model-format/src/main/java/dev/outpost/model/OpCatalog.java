@@ -20,6 +20,8 @@ public final class OpCatalog {
     public static final String ONNX_DOMAIN = "";
     /** ONNX Runtime's contrib operators. */
     public static final String MICROSOFT_DOMAIN = "com.microsoft";
+    /** ONNX's classical machine-learning operators; the catalog types only ZipMap of them. */
+    public static final String ML_DOMAIN = "ai.onnx.ml";
 
     private static final Map<String, Op> BY_KEY = new HashMap<>();
 
@@ -33,15 +35,13 @@ public final class OpCatalog {
     private static final Set<String> OTHER_ONNX_OPS = Set.of(
             "Acosh", "Asinh", "Atanh", "Cosh", "Sinh", "AffineGrid", "Attention", "Bernoulli", "BitCast",
             "BitwiseAnd", "BitwiseNot", "BitwiseOr", "BitwiseXor", "BlackmanWindow", "CenterCropPad", "Col2Im",
-            "Compress", "ConcatFromSequence", "CumProd", "DFT", "DeformConv", "Det", "EyeLike", "GridSample",
-            "HammingWindow", "HannWindow", "ImageDecoder", "IsInf", "LpNormalization", "MaxRoiPool", "MaxUnpool",
+            "Compress", "CumProd", "DFT", "DeformConv", "Det", "EyeLike", "GridSample", "HammingWindow",
+            "HannWindow", "ImageDecoder", "IsInf", "LpNormalization", "MaxRoiPool", "MaxUnpool",
             "MeanVarianceNormalization", "MelWeightMatrix", "Multinomial", "NegativeLogLikelihoodLoss", "Optional",
             "OptionalGetElement", "OptionalHasElement", "RMSNormalization", "RandomNormal", "RandomNormalLike",
-            "RandomUniform", "RandomUniformLike", "RegexFullMatch", "ReverseSequence", "RoiAlign",
-            "RotaryEmbedding", "STFT", "Scatter", "SequenceAt", "SequenceConstruct", "SequenceEmpty",
-            "SequenceErase", "SequenceInsert", "SequenceLength", "SequenceMap", "Shrink",
-            "SoftmaxCrossEntropyLoss", "SplitToSequence", "StringConcat", "StringNormalizer", "StringSplit",
-            "Swish", "TensorScatter", "TfIdfVectorizer", "Unique", "ImageScaler", "Crop", "Scale",
+            "RandomUniform", "RandomUniformLike", "RegexFullMatch", "ReverseSequence", "RoiAlign", "RotaryEmbedding",
+            "STFT", "Scatter", "Shrink", "SoftmaxCrossEntropyLoss", "StringConcat", "StringNormalizer",
+            "StringSplit", "Swish", "TensorScatter", "TfIdfVectorizer", "Unique", "ImageScaler", "Crop", "Scale",
             "ScaledTanh", "ParametricSoftplus", "GRUUnit", "GivenTensorFill", "ATen", "Affine", "DynamicSlice");
 
     private OpCatalog() {

@@ -1,15 +1,12 @@
 package dev.outpost.model;
 
-import dev.outpost.model.proto.Onnx.TensorShapeProto;
-import dev.outpost.model.proto.Onnx.TypeProto;
 import dev.outpost.model.proto.Onnx.ValueInfoProto;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 
 /**
  * A named tensor's declared type: graph inputs, outputs and {@code value_info} entries. Non-tensor
- * types (sequences, maps) read as {@link ElementType#UNDEFINED} with an unknown-rank shape.
+ * types (sequences, maps) read as {@link ElementType#UNDEFINED} with an unknown-rank shape; see
+ * {@link Graph#valueType(String)} and {@link ValueType} for those.
  *
  * <p>Immutable and thread-safe.
  *
@@ -35,47 +32,15 @@ public record ValueInfo(String name, ElementType elementType, Shape shape) {
     }
 
     static ValueInfo fromProto(ValueInfoProto proto) {
-        TypeProto type = proto.getType();
-        if (!type.hasTensorType()) {
-            return new ValueInfo(proto.getName(), ElementType.UNDEFINED, Shape.unknownRank());
-        }
-        TypeProto.Tensor tensor = type.getTensorType();
-        ElementType elementType = ElementType.fromCode(tensor.getElemType()).orElse(ElementType.UNDEFINED);
-        if (!tensor.hasShape()) {
-            return new ValueInfo(proto.getName(), elementType, Shape.unknownRank());
-        }
-        List<Shape.Dim> dims = new ArrayList<>();
-        for (TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-            if (dim.hasDimValue() && dim.getDimValue() >= 0) {
-                dims.add(Shape.Dim.of(dim.getDimValue()));
-            } else if (dim.hasDimParam()) {
-                dims.add(Shape.Dim.symbol(dim.getDimParam()));
-            } else {
-                dims.add(Shape.Dim.unknown());
-            }
-        }
-        return new ValueInfo(proto.getName(), elementType, Shape.of(dims));
+        return switch (TypeProtos.fromProto(proto.getType()).orElse(null)) {
+            case ValueType.TensorType tensor -> new ValueInfo(proto.getName(), tensor.elementType(), tensor.shape());
+            case null, default -> new ValueInfo(proto.getName(), ElementType.UNDEFINED, Shape.unknownRank());
+        };
     }
 
     ValueInfoProto toProto() {
-        TypeProto.Tensor.Builder tensor = TypeProto.Tensor.newBuilder();
-        if (elementType != ElementType.UNDEFINED) {
-            tensor.setElemType(elementType.code());
-        }
-        if (shape.rankKnown()) {
-            TensorShapeProto.Builder shapeProto = TensorShapeProto.newBuilder();
-            for (Shape.Dim dim : shape.dims()) {
-                TensorShapeProto.Dimension.Builder d = TensorShapeProto.Dimension.newBuilder();
-                if (dim.isKnown()) {
-                    d.setDimValue(dim.value());
-                } else if (dim.isSymbolic()) {
-                    d.setDimParam(dim.symbol());
-                }
-                shapeProto.addDim(d);
-            }
-            tensor.setShape(shapeProto);
-        }
-        return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(tensor)).build();
+        return ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProtos.toProto(new ValueType.TensorType(elementType, shape))).build();
     }
 
     @Override

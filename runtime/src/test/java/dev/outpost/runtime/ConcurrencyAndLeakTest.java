@@ -3,6 +3,7 @@ package dev.outpost.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.outpost.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,9 +113,9 @@ class ConcurrencyAndLeakTest {
     @Test
     void tenThousandRunsWithFailures_keepResidentMemoryFlat() throws IOException {
         try (InferenceEngine engine = InferenceEngine.create();
-             ModelSession session = engine.open(TinyModels.reluAndSequence(4096),
+             ModelSession session = engine.open(TinyModels.reluAndSequence(4096).toBytes(),
                      SessionConfig.builder().intraOpThreads(1).build());
-             ModelSession add = engine.open(TinyModels.dynamicAdd(), SessionConfig.defaults());
+             ModelSession add = engine.open(TinyModels.dynamicAdd().toBytes(), SessionConfig.defaults());
              Tensor x = Tensor.allocate(DType.FLOAT32, 1, 4096);
              Tensor wrongShape = Tensor.allocate(DType.FLOAT32, 1, 4095);
              Tensor a = Tensor.of(new float[] {1, 2, 3}, 3);

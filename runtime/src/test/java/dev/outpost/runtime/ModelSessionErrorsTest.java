@@ -3,7 +3,9 @@ package dev.outpost.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.outpost.model.proto.Onnx.TensorProto;
+import dev.outpost.model.ElementType;
+import dev.outpost.model.Op;
+import dev.outpost.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +83,7 @@ class ModelSessionErrorsTest {
 
     @Test
     void run_rejectsMissingInput_namingIt() {
-        try (ModelSession add = engine.open(TinyModels.dynamicAdd(), SessionConfig.defaults());
+        try (ModelSession add = engine.open(TinyModels.dynamicAdd().toBytes(), SessionConfig.defaults());
              Tensor a = Tensor.of(new float[] {1, 2}, 2)) {
             assertThatThrownBy(() -> add.run(Map.of("a", a))).satisfies(error -> assertCode(error,
                     InferenceException.Code.MISSING_INPUT, "Missing input ['b']", "got ['a']"));
@@ -110,7 +112,7 @@ class ModelSessionErrorsTest {
 
     @Test
     void run_reportsFailureInsideOnnxRuntime_asBackendFailure() {
-        try (ModelSession add = engine.open(TinyModels.dynamicAdd(), SessionConfig.defaults());
+        try (ModelSession add = engine.open(TinyModels.dynamicAdd().toBytes(), SessionConfig.defaults());
              Tensor a = Tensor.of(new float[] {1, 2, 3}, 3);
              Tensor b = Tensor.of(new float[] {1, 2, 3, 4}, 4);
              Tensor c = Tensor.of(new float[] {10, 20, 30}, 3)) {
@@ -149,10 +151,11 @@ class ModelSessionErrorsTest {
 
     @Test
     void open_rejectsOperatorWithoutKernel_asUnsupportedOperator() {
-        byte[] bfloat16Relu = TinyModels.singleOp("Relu", TensorProto.DataType.BFLOAT16);
+        byte[] bfloat16Relu = TinyModels.singleOp(Op.RELU, ElementType.BFLOAT16).toBytes();
         assertThatThrownBy(() -> engine.open(bfloat16Relu, SessionConfig.defaults())).satisfies(error ->
                 assertCode(error, InferenceException.Code.UNSUPPORTED_OPERATOR, "Relu(14)", "relu_node"));
-        assertThatThrownBy(() -> engine.open(TinyModels.unknownOperator(), SessionConfig.defaults())).satisfies(error ->
+        byte[] unknownOperator = TinyModels.unknownOperator().toBytes();
+        assertThatThrownBy(() -> engine.open(unknownOperator, SessionConfig.defaults())).satisfies(error ->
                 assertCode(error, InferenceException.Code.UNSUPPORTED_OPERATOR, "com.example:Frobnicate"));
     }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OnnxTensor;
+import dev.outpost.model.OnnxModel;
+import dev.outpost.testing.TinyModels;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -27,7 +30,7 @@ class ModelSessionTypesTest {
 
     @Test
     void stringTensors_goInAndComeOut() {
-        try (ModelSession session = engine.open(TinyModels.stringIdentity(), SessionConfig.defaults());
+        try (ModelSession session = engine.open(TinyModels.stringIdentity().toBytes(), SessionConfig.defaults());
              Tensor text = Tensor.ofStrings(new String[] {"edge", "straße", ""}, 3);
              Outputs outputs = session.run(Map.of("text", text))) {
             Tensor echo = outputs.get("echo");
@@ -40,7 +43,7 @@ class ModelSessionTypesTest {
 
     @Test
     void sequenceOutput_isAListOfTensors_andTensorOutputIsPinned() {
-        try (ModelSession session = engine.open(TinyModels.reluAndSequence(4), SessionConfig.defaults());
+        try (ModelSession session = engine.open(TinyModels.reluAndSequence(4).toBytes(), SessionConfig.defaults());
              Tensor x = Tensor.of(new float[] {-1, 2, -3, 4}, 1, 4);
              Outputs outputs = session.run(Map.of("x", x))) {
             assertThat(outputs.names()).containsExactly("relu", "pair");
@@ -62,7 +65,7 @@ class ModelSessionTypesTest {
 
     @Test
     void zipMapOutput_isAListOfMaps() {
-        try (ModelSession session = engine.open(TinyModels.zipMapClassifier(), SessionConfig.defaults());
+        try (ModelSession session = engine.open(zipMapClassifier(), SessionConfig.defaults());
              Tensor scores = Tensor.of(new float[] {0.1f, 0.2f, 0.7f, 0.5f, 0.3f, 0.2f}, 2, 3);
              Outputs outputs = session.run(Map.of("scores", scores))) {
             assertThat(outputs.maps("probabilities")).hasSize(2);
@@ -76,7 +79,7 @@ class ModelSessionTypesTest {
 
     @Test
     void requestedOutputs_areReturnedInRequestOrder() {
-        try (ModelSession session = engine.open(TinyModels.zipMapClassifier(), SessionConfig.defaults());
+        try (ModelSession session = engine.open(zipMapClassifier(), SessionConfig.defaults());
              Tensor scores = Tensor.of(new float[] {0.1f, 0.8f, 0.1f}, 1, 3);
              Outputs outputs = session.run(Map.of("scores", scores), Set.of("label"))) {
             assertThat(outputs.names()).containsExactly("label");
@@ -123,7 +126,13 @@ class ModelSessionTypesTest {
 
     @Test
     void metadata_comesFromTheModel() {
-        try (ModelSession session = engine.open(TinyModels.reluAndSequence(2), SessionConfig.defaults())) {
+        OnnxModel model = TinyModels.reluAndSequence(2);
+        model.setProducer("outpost-tests", "1");
+        model.setDomain("dev.outpost.test");
+        model.setModelVersion(3);
+        model.setDocString("tiny test model relu_and_sequence");
+        model.putMetadata("outpost.test", "relu-and-sequence");
+        try (ModelSession session = engine.open(model.toBytes(), SessionConfig.defaults())) {
             ModelMetadata metadata = session.metadata();
             assertThat(metadata.producer()).isEqualTo("outpost-tests");
             assertThat(metadata.graphName()).isEqualTo("relu_and_sequence");
@@ -132,6 +141,11 @@ class ModelSessionTypesTest {
             assertThat(metadata.description()).isEqualTo("tiny test model relu_and_sequence");
             assertThat(metadata.custom("outpost.test")).hasValue("relu-and-sequence");
         }
+    }
+
+    /** {@code scores: float[n,3]} -> {@code probabilities} over cat, dog and fox, and {@code label: int64[n,1]}. */
+    private static byte[] zipMapClassifier() {
+        return TinyModels.zipMapClassifier(List.of("cat", "dog", "fox")).toBytes();
     }
 
     private static int argMax(float[] values) {

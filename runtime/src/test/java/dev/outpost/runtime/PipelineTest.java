@@ -8,7 +8,9 @@ import dev.outpost.runtime.ImageInputSpec.Letterbox;
 import dev.outpost.runtime.ImageInputSpec.Stretch;
 import dev.outpost.runtime.Pipeline.Declaration;
 import dev.outpost.runtime.PipelineCatalog.CatalogEntry;
+import dev.outpost.model.OnnxModel;
 import dev.outpost.testing.Datasets;
+import dev.outpost.testing.TinyModels;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -208,8 +210,10 @@ class PipelineTest {
         Map<String, String> metadata = Map.of(
                 "outpost.pipeline.input.resize", "letterbox",
                 "outpost.pipeline.task", "tensors");
-        Path withMetadata = Files.write(temp.resolve("declared.onnx"), TinyModels.imageIdentity(metadata));
-        Path plain = Files.write(temp.resolve("plain.onnx"), TinyModels.imageIdentity(Map.of()));
+        OnnxModel withDeclaration = TinyModels.imageIdentity();
+        metadata.forEach(withDeclaration::putMetadata);
+        Path withMetadata = Files.write(temp.resolve("declared.onnx"), withDeclaration.toBytes());
+        Path plain = Files.write(temp.resolve("plain.onnx"), TinyModels.imageIdentity().toBytes());
         Path renamedMnist = Files.copy(TestFixtures.model("mnist_cntk.onnx"), temp.resolve("digits.onnx"));
         CatalogEntry mnistEntry = entry(renamedMnist);
 

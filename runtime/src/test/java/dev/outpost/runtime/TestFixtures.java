@@ -1,39 +1,29 @@
 package dev.outpost.runtime;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.nio.file.Files;
+import dev.outpost.testing.SharedFixtures;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Test helpers: the shared models folder and zero-filled inputs for a session. */
+/** Runtime test helpers: shared models and data (through {@link SharedFixtures}) and zero-filled inputs. */
 final class TestFixtures {
 
     private TestFixtures() {
     }
 
-    /** The shared models folder; skips the test when it is absent. */
+    /** The shared models folder (see {@link SharedFixtures}); skips the test when it is absent. */
     static Path modelsDir() {
-        Path dir = Path.of(System.getProperty("outpost.models", "../shared/models"));
-        assumeTrue(Files.isDirectory(dir), "no models folder at " + dir + "; set -Doutpost.models");
-        return dir;
+        return SharedFixtures.model(".").normalize();
     }
 
     /** One shared model file; skips the test when it is absent. */
     static Path model(String fileName) {
-        Path file = modelsDir().resolve(fileName);
-        assumeTrue(Files.isRegularFile(file), "no model " + file);
-        return file;
+        return SharedFixtures.model(fileName);
     }
 
     /** A data set folder under the shared data folder; skips the test when it is absent. */
     static Path dataSet(String name) {
-        Path dir = Path.of(System.getProperty("outpost.data", "../shared/data"));
-        assumeTrue(Files.isDirectory(dir), "no data folder at " + dir + "; set -Doutpost.data");
-        Path set = dir.resolve(name);
-        assumeTrue(Files.isDirectory(set), "no data set " + set);
-        return set;
+        return SharedFixtures.data(name);
     }
 
     /** Zero-filled inputs of every input's declared shape, dynamic dimensions set to 1. Caller closes them. */

@@ -4,16 +4,25 @@ import dev.outpost.model.ElementType;
 import dev.outpost.model.Graph;
 import dev.outpost.model.OnnxModel;
 import dev.outpost.model.Op;
+import dev.outpost.model.OpSchema;
+import dev.outpost.model.Shape;
 import dev.outpost.model.ValueInfo;
+import dev.outpost.model.ValueType;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * Tiny and full-size ONNX models built in code for tests, on the model-format graph API. Weights are
- * seeded He-normal (same seed, same bytes); every model uses default-domain opset 17, IR 8, has one
- * FLOAT input named {@value #INPUT} (except {@link #add()}) and one output named {@value #OUTPUT}, and
- * carries a {@code value_info} for each intermediate tensor. Use {@link OnnxModel#toBytes()} for the
- * bytes.
+ * seeded He-normal (same seed, same bytes); every model uses default-domain opset 17 and IR 8. The
+ * networks ({@link #conv} to {@link #mobileNetV2}) have one FLOAT input named {@value #INPUT} (except
+ * {@link #add()}) and one output named {@value #OUTPUT}, and carry a {@code value_info} for each
+ * intermediate tensor. The models for runtime behaviour ({@link #stringIdentity()} to
+ * {@link #unknownOperator()}: strings, sequence and map outputs, failures inside the runtime, operators
+ * without a kernel) name their tensors as each method says. Use {@link OnnxModel#toBytes()} for the
+ * bytes; {@link OnnxModel#putMetadata}, {@link OnnxModel#setProducer}, {@link OnnxModel#setDomain},
+ * {@link OnnxModel#setModelVersion} and {@link OnnxModel#setDocString} set metadata on any of them.
  *
  * <p>Stateless and thread-safe: each call builds a new model, which its caller owns.
  */
@@ -91,6 +100,19 @@ public final class TinyModels {
         return model;
     }
 
+    /**
+     * {@code image: float[1,3,4,4] -> Identity -> same: float[1,3,4,4]}: the smallest model an image
+     * pipeline binds to (put {@code outpost.pipeline.*} metadata on it to declare one).
+     */
+    public static OnnxModel imageIdentity() {
+        OnnxModel model = OnnxModel.create("image_identity", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of("image", ElementType.FLOAT, 1, 3, 4, 4));
+        graph.add(Op.IDENTITY, List.of("image"), List.of("same"), Map.of());
+        graph.addOutput(ValueInfo.of("same", ElementType.FLOAT, 1, 3, 4, 4));
+        return model;
+    }
+
     /** {@code Relu}: input [1,4] -> output [1,4]. */
     public static OnnxModel relu() {
         NetBuilder net = new NetBuilder("tiny_relu", 0, Batch.fixed(1));
@@ -152,5 +174,137 @@ public final class TinyModels {
      */
     public static OnnxModel mobileNetV2(long seed, Batch batch) {
         return Architectures.mobileNetV2(new NetBuilder("mobilenet_v2_1.0", seed, batch));
+    }
+
+    // ---- models for runtime behaviour: strings, sequences, maps, failures, missing kernels ----
+
+    /** {@code Identity} on strings: {@code text: string[n] -> echo: string[n]}. */
+    public static OnnxModel stringIdentity() {
+        OnnxModel model = OnnxModel.create("string_identity", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(new ValueInfo("text", ElementType.STRING, symbolic("n")));
+        graph.add(Op.IDENTITY, List.of("text"), List.of("echo"), Map.of());
+        graph.addOutput(new ValueInfo("echo", ElementType.STRING, symbolic("n")));
+        return model;
+    }
+
+    /**
+     * A tensor output and a sequence output: {@code x: float[1,size]}, outputs (in this order)
+     * {@code relu: Relu(x) float[1,size]} and {@code pair: SequenceConstruct(x, relu)}, a
+     * {@code seq(tensor(float))} of two tensors.
+     *
+     * @param size the length of {@code x}, {@code >= 1}
+     */
+    public static OnnxModel reluAndSequence(int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size is " + size + "; expected >= 1");
+        }
+        OnnxModel model = OnnxModel.create("relu_and_sequence", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of("x", ElementType.FLOAT, 1, size));
+        graph.add(Op.RELU, List.of("x"), List.of("relu"), Map.of());
+        graph.add(Op.SEQUENCE_CONSTRUCT, List.of("x", "relu"), List.of("pair"), Map.of());
+        graph.addOutput(ValueInfo.of("relu", ElementType.FLOAT, 1, size));
+        graph.addOutput("pair", ValueType.sequenceOf(ValueType.tensor(ElementType.FLOAT, Shape.unknownRank())));
+        return model;
+    }
+
+    /**
+     * A scikit-learn style classifier head with string labels: {@code scores: float[n,k]} ({@code k}
+     * labels), outputs {@code probabilities: ZipMap(scores)}, a {@code seq(map(string,float))} with one
+     * map per row, and {@code label: ArgMax(scores, axis 1) int64[n,1]}.
+     *
+     * @param labels the class labels, one per score column; at least one
+     */
+    public static OnnxModel zipMapClassifier(List<String> labels) {
+        requireLabels(labels.size());
+        return zipMap("classlabels_strings", List.copyOf(labels), labels.size(), ElementType.STRING);
+    }
+
+    /**
+     * As {@link #zipMapClassifier(List)} with integer labels: {@code probabilities} is a
+     * {@code seq(map(int64,float))}.
+     *
+     * @param labels the class ids, one per score column; at least one
+     */
+    public static OnnxModel zipMapClassifier(long... labels) {
+        requireLabels(labels.length);
+        return zipMap("classlabels_int64s", labels.clone(), labels.length, ElementType.INT64);
+    }
+
+    /**
+     * {@code a: float[a_len] + b: float[b_len] -> sum: float[out_len]}: every length is dynamic, so
+     * lengths that do not broadcast (different, neither 1) fail inside the runtime, not at its door.
+     */
+    public static OnnxModel dynamicAdd() {
+        OnnxModel model = OnnxModel.create("dynamic_add", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(new ValueInfo("a", ElementType.FLOAT, symbolic("a_len")));
+        graph.addInput(new ValueInfo("b", ElementType.FLOAT, symbolic("b_len")));
+        graph.add(Op.ADD, List.of("a", "b"), List.of("sum"), Map.of());
+        graph.addOutput(new ValueInfo("sum", ElementType.FLOAT, symbolic("out_len")));
+        return model;
+    }
+
+    /**
+     * One node of a unary operator on one element type: {@code x: type[4] -> op -> y: type[4]}, the
+     * node named {@code <optype>_node} in lower case (e.g. {@code relu_node}). For element types a
+     * runtime has no kernel for (ONNX Runtime's CPU Relu on bfloat16) and for float16 / uint8 I/O.
+     *
+     * @param op an operator with one input, one output and no required attribute
+     * @throws IllegalArgumentException for any other operator
+     */
+    public static OnnxModel singleOp(Op op, ElementType type) {
+        OpSchema schema = op.schema();
+        if (schema.minInputs() > 1 || schema.maxInputs() < 1 || schema.minOutputs() > 1 || schema.maxOutputs() < 1
+                || schema.attributes().stream().anyMatch(OpSchema.AttributeSpec::required)) {
+            throw new IllegalArgumentException("singleOp needs an operator with one input, one output and no required "
+                    + "attribute; received " + schema.signature() + " with attributes " + schema.attributes());
+        }
+        OnnxModel model = OnnxModel.create("single_" + op.opType(), OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of("x", type, 4));
+        graph.add(op, List.of("x"), List.of("y"), Map.of()).setName(op.opType().toLowerCase(Locale.ROOT) + "_node");
+        graph.addOutput(ValueInfo.of("y", type, 4));
+        return model;
+    }
+
+    /**
+     * A node no runtime knows: {@code x: float[4] -> com.example:Frobnicate (node frob) -> y: float[4]},
+     * the domain imported at version 1. Otherwise valid; validation warns that it cannot check the
+     * custom domain.
+     */
+    public static OnnxModel unknownOperator() {
+        OnnxModel model = OnnxModel.create("unknown_op", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(ValueInfo.of("x", ElementType.FLOAT, 4));
+        graph.addCustom("com.example", "Frobnicate", List.of("x"), List.of("y"), Map.of()).setName("frob");
+        graph.addOutput(ValueInfo.of("y", ElementType.FLOAT, 4));
+        return model;
+    }
+
+    private static OnnxModel zipMap(String labelAttribute, Object labels, int count, ElementType keyType) {
+        OnnxModel model = OnnxModel.create("zipmap_classifier", OnnxModel.DEFAULT_OPSET);
+        Graph graph = model.graph();
+        graph.addInput(new ValueInfo("scores", ElementType.FLOAT, Shape.of(List.of(Shape.Dim.symbol("n"),
+                Shape.Dim.of(count)))));
+        graph.add(Op.ML_ZIP_MAP, List.of("scores"), List.of("probabilities"), Map.of(labelAttribute, labels));
+        graph.add(Op.ARG_MAX, List.of("scores"), List.of("label"), Map.of("axis", 1L));
+        graph.addOutput("probabilities", ValueType.sequenceOf(
+                ValueType.mapOf(keyType, ValueType.tensor(ElementType.FLOAT, Shape.unknownRank()))));
+        graph.addOutput(new ValueInfo("label", ElementType.INT64, Shape.of(List.of(Shape.Dim.symbol("n"),
+                Shape.Dim.of(1)))));
+        return model;
+    }
+
+    private static void requireLabels(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("A ZipMap classifier needs at least one label; received none");
+        }
+    }
+
+    /** A shape of symbolic dimensions. */
+    private static Shape symbolic(String... names) {
+        return Shape.of(Arrays.stream(names).map(Shape.Dim::symbol).toList());
     }
 }
