@@ -24,7 +24,9 @@ outpost_find_jdk() {
       OUTPOST_JAVA_HOME=$JAVA_HOME
       return 0
     fi
-    echo "outpost: JAVA_HOME=$JAVA_HOME is ${major:+JDK $major}${major:-not a JDK}; looking for a JDK >= 21 instead." >&2
+    local found="not a JDK"
+    [ -n "$major" ] && found="JDK $major"
+    echo "outpost: JAVA_HOME=$JAVA_HOME is $found; looking for a JDK >= 21 instead." >&2
   fi
   for dir in "${OUTPOST_JVM_DIR:-/usr/lib/jvm}"/*; do
     [ -d "$dir" ] || continue

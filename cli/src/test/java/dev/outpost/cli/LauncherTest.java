@@ -43,7 +43,15 @@ class LauncherTest {
         Result result = findJdk(jvms.resolve("java-17"));
         assertThat(result.exitCode()).isZero();
         assertThat(result.out().strip()).isEqualTo(jvms.resolve("temurin-25").toRealPath().toString());
-        assertThat(result.err()).contains("JAVA_HOME=" + jvms.resolve("java-17") + " is JDK 17");
+        assertThat(result.err()).contains("JAVA_HOME=" + jvms.resolve("java-17") + " is JDK 17; looking for a JDK >= 21");
+    }
+
+    @Test
+    void javaHomeThatIsNotAJdk_saysSo() throws Exception {
+        fakeJdk("jdk-21", "21.0.4");
+        Result result = findJdk(jvms.resolve("nothing-here"));
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.err()).contains("is not a JDK; looking for a JDK >= 21");
     }
 
     @Test
