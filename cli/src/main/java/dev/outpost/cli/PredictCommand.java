@@ -3,9 +3,11 @@ package dev.outpost.cli;
 import dev.outpost.runtime.Classification;
 import dev.outpost.runtime.ClassificationSpec;
 import dev.outpost.runtime.Detection;
+import dev.outpost.runtime.ExecutionProvider;
 import dev.outpost.runtime.DetectionSpec;
 import dev.outpost.runtime.Image;
 import dev.outpost.runtime.InferenceEngine;
+import dev.outpost.runtime.InferenceException;
 import dev.outpost.runtime.ModelSession;
 import dev.outpost.runtime.Npy;
 import dev.outpost.runtime.OutputSpec;
@@ -84,6 +86,15 @@ final class PredictCommand implements Callable<Integer> {
             description = "Intra-op threads; 0 lets ONNX Runtime choose (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--providers", paramLabel = "LIST", split = ",",
+            description = "Execution providers in order of preference, e.g. cuda,cpu or tensorrt,cuda,cpu;"
+                    + " those missing from this ONNX Runtime build are skipped and reported (default: cpu).")
+    List<String> providers = List.of();
+
+    @Option(names = "--require-providers",
+            description = "Fail instead of falling back when a provider of --providers is not available.")
+    boolean requireProviders;
+
     @Option(names = "--json", description = "Print results as JSON.")
     boolean json;
 
@@ -96,7 +107,11 @@ final class PredictCommand implements Callable<Integer> {
         if (top != null && top < 1) {
             throw new CliException("--top must be at least 1; got " + top);
         }
-        SessionConfig config = SessionConfig.builder().intraOpThreads(threads).build();
+        SessionConfig config = SessionConfig.builder().intraOpThreads(threads)
+                .providers(providers.stream().map(PredictCommand::provider)
+                        .filter(p -> p != ExecutionProvider.CPU).toList())
+                .requireProviders(requireProviders)
+                .build();
         try (InferenceEngine engine = InferenceEngine.create();
                 ModelSession session = engine.open(model, config)) {
             Pipeline.Declaration declaration = declaration(session);
@@ -104,16 +119,32 @@ final class PredictCommand implements Callable<Integer> {
             List<Result> results = allTensorInputs() ? runTensors(pipeline) : runImages(pipeline);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                out.println(toJson(results));
+                out.println(toJson(results, session));
             } else {
                 out.printf("%s: %s; %s; inputs %s%n", model.getFileName(), describe(pipeline.spec().output()),
                         describeSource(declaration.source()),
                         session.inputs().stream().map(TensorSpec::toString).toList());
+                out.println("execution providers: " + session.providers());
                 printText(out, pipeline, results);
             }
             out.flush();
+            long failed = results.stream().filter(r -> r.error() != null).count();
+            if (failed > 0) {
+                spec.commandLine().getErr().printf("outpost predict: %d of %d input(s) failed (see above)%n",
+                        failed, results.size());
+                spec.commandLine().getErr().flush();
+                return 1;
+            }
         }
         return 0;
+    }
+
+    private static ExecutionProvider provider(String name) {
+        try {
+            return ExecutionProvider.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--providers: " + e.getMessage());
+        }
     }
 
     private Pipeline.Declaration declaration(ModelSession session) {
@@ -173,10 +204,17 @@ final class PredictCommand implements Callable<Integer> {
         List<Result> results = new ArrayList<>(files.size());
         for (Path file : files) {
             long start = System.nanoTime();
-            Image image = Image.read(file);
+            Image image;
+            try {
+                image = Image.read(file);
+            } catch (InferenceException e) {
+                // One unreadable image must not cost the others their predictions.
+                results.add(new Result(file.toString(), "?", Duration.ZERO, null, e.getMessage()));
+                continue;
+            }
             Duration decode = Duration.ofNanos(System.nanoTime() - start);
             PipelineRun run = pipeline.run(image);
-            results.add(new Result(file.toString(), image.width() + "x" + image.height(), decode, run));
+            results.add(new Result(file.toString(), image.width() + "x" + image.height(), decode, run, null));
         }
         return results;
     }
@@ -205,7 +243,7 @@ final class PredictCommand implements Callable<Integer> {
                 tensors.put(name, Npy.read(file));
             }
             PipelineRun run = pipeline.run(tensors);
-            return List.of(new Result(String.join(" ", inputs), "tensor", Duration.ofNanos(0), run));
+            return List.of(new Result(String.join(" ", inputs), "tensor", Duration.ZERO, run, null));
         } finally {
             tensors.values().forEach(Tensor::close);
         }
@@ -214,6 +252,10 @@ final class PredictCommand implements Callable<Integer> {
     private void printText(PrintWriter out, Pipeline pipeline, List<Result> results) {
         List<Duration> inference = new ArrayList<>();
         for (Result result : results) {
+            if (result.error() != null) {
+                out.printf("%s  FAILED: %s%n", result.input(), result.error());
+                continue;
+            }
             PipelineRun run = result.run();
             inference.add(run.inference());
             out.printf("%s  %s  decode %s  pre %s  infer %s  post %s%n", result.input(), result.size(),
@@ -233,9 +275,9 @@ final class PredictCommand implements Callable<Integer> {
                 prediction.tensors().forEach((name, values) -> out.printf("    %s: %s%n", name, summarize(values)));
             }
         }
-        if (results.size() > 1) {
+        if (inference.size() > 1) {
             List<Duration> sorted = inference.stream().sorted().toList();
-            out.printf("%d inputs: inference median %s (min %s, max %s)%n", results.size(),
+            out.printf("%d inputs: inference median %s (min %s, max %s)%n", inference.size(),
                     Text.ms(sorted.get(sorted.size() / 2)), Text.ms(sorted.getFirst()), Text.ms(sorted.getLast()));
         }
     }
@@ -258,12 +300,19 @@ final class PredictCommand implements Callable<Integer> {
         return out.toString();
     }
 
-    private String toJson(List<Result> results) {
-        StringBuilder out = new StringBuilder("{\"model\":").append(Text.json(model.toString())).append(",\"results\":[");
+    private String toJson(List<Result> results, ModelSession session) {
+        StringBuilder out = new StringBuilder("{\"model\":").append(Text.json(model.toString()))
+                .append(",\"providers\":").append(Text.json(session.providers().used().toString()))
+                .append(",\"results\":[");
         for (int r = 0; r < results.size(); r++) {
             Result result = results.get(r);
+            out.append(r > 0 ? "," : "").append("{\"input\":").append(Text.json(result.input()));
+            if (result.error() != null) {
+                out.append(",\"error\":").append(Text.json(result.error())).append('}');
+                continue;
+            }
             PipelineRun run = result.run();
-            out.append(r > 0 ? "," : "").append("{\"input\":").append(Text.json(result.input()))
+            out
                     .append(",\"size\":").append(Text.json(result.size()))
                     .append(",\"timings_ms\":{\"decode\":").append(Text.json(result.decode().toNanos() / 1e6))
                     .append(",\"preprocess\":").append(Text.json(run.preprocess().toNanos() / 1e6))
@@ -309,7 +358,7 @@ final class PredictCommand implements Callable<Integer> {
         };
     }
 
-    /** One input's outcome. */
-    private record Result(String input, String size, Duration decode, PipelineRun run) {
+    /** One input's outcome: a run, or the error that stopped it ({@code run} is then null). */
+    private record Result(String input, String size, Duration decode, PipelineRun run, String error) {
     }
 }

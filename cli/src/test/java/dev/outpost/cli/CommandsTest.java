@@ -198,6 +198,37 @@ class CommandsTest {
     }
 
     @Test
+    void predict_folderWithOneDamagedImage_predictsTheOthersAndExitsOne() throws IOException {
+        Path model = SharedFixtures.model("squeezenet1.0-fp32.onnx");
+        Path images = Files.createDirectories(dir.resolve("images"));
+        Files.copy(SharedFixtures.data("imagenet-samples/images/n01440764_tench.JPEG"), images.resolve("a.jpg"));
+        byte[] jpeg = Files.readAllBytes(images.resolve("a.jpg"));
+        Files.write(images.resolve("b.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 3));
+        Files.copy(SharedFixtures.data("imagenet-samples/images/n01558993_robin.JPEG"), images.resolve("c.jpg"));
+        CliRun run = CliRun.run("predict", model.toString(), "-i", images.toString(), "--top", "1");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).contains("tench (0)").contains("robin (15)")
+                .containsPattern("b\\.jpg  FAILED: PIPELINE: .*b\\.jpg is a damaged or truncated JPEG");
+        assertThat(run.err()).contains("1 of 3 input(s) failed");
+    }
+
+    @Test
+    void predict_unavailableProvider_fallsBackToCpuAndSaysWhy() {
+        Path model = SharedFixtures.model("mnist_cntk.onnx");
+        Path image = SharedFixtures.data("imagenet-samples/images/n01440764_tench.JPEG");
+        CliRun run = CliRun.run("predict", model.toString(), "-i", image.toString(), "--providers", "cuda,cpu");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("execution providers: requested [CUDA], using [CPU]; CUDA skipped:");
+        CliRun strict = CliRun.run("predict", model.toString(), "-i", image.toString(), "--providers", "cuda",
+                "--require-providers");
+        assertThat(strict.exitCode()).isEqualTo(1);
+        assertThat(strict.err()).contains("PROVIDER_UNAVAILABLE").contains("CUDA");
+        CliRun unknown = CliRun.run("predict", model.toString(), "-i", image.toString(), "--providers", "gpu");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).contains("Unknown execution provider 'gpu'; expected one of [CPU, CUDA");
+    }
+
+    @Test
     void demo_halfGivenModelAndImages_isRefused() {
         CliRun run = CliRun.run("demo", "--model", "x.onnx");
         assertThat(run.exitCode()).isEqualTo(1);
