@@ -4,7 +4,7 @@
 
 outpost_java_major() {
   # Prints the feature version of the JDK at $1 (e.g. 21, 25), or nothing if it is not a JDK.
-  local home=$1 version
+  local home=$1 version=""
   [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 1
   if [ -f "$home/release" ]; then
     version=$(sed -n 's/^JAVA_VERSION="\([^"]*\)"/\1/p' "$home/release")

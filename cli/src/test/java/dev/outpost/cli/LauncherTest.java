@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The launcher's JDK search (scripts/jdk.sh, shared by ./outpost and scripts/test.sh), run by bash
  * against folders of fake JDKs: JAVA_HOME when it is 21 or newer, else the newest 21+ under the JVM
- * folder, else a message on how to get one.
+ * folder, else a message on how to get one. The search runs under {@code set -euo pipefail}, as in
+ * the scripts that source it.
  */
 class LauncherTest {
 
@@ -72,20 +73,33 @@ class LauncherTest {
                 .contains("JAVA_HOME=/path/to/jdk");
     }
 
+    @Test
+    void aJdkWithoutReleaseFile_isRecognisedByItsJavaVersionOutput() throws Exception {
+        fakeJdk("java-17", "17.0.15");
+        Path home = fakeJdk("custom-21", "21.0.4");
+        Files.delete(home.resolve("release"));
+        Result result = findJdk(jvms.resolve("java-17"));
+        assertThat(result.exitCode()).as(result.err()).isZero();
+        assertThat(result.out().strip()).isEqualTo(home.toRealPath().toString());
+        assertThat(result.err()).doesNotContain("unbound variable");
+    }
+
+    /** A fake JDK: a release file and bin/java, bin/javac; java -version prints the version as a JDK does. */
     private Path fakeJdk(String name, String version) throws IOException {
         Path home = jvms.resolve(name);
         Files.createDirectories(home.resolve("bin"));
         Files.writeString(home.resolve("release"), "JAVA_VERSION=\"" + version + "\"\n");
         for (String tool : new String[] {"java", "javac"}) {
             Path file = home.resolve("bin").resolve(tool);
-            Files.writeString(file, "#!/bin/sh\necho fake\n");
+            Files.writeString(file, "#!/bin/sh\necho 'openjdk version \"" + version + "\" 2025-01-21' >&2\n");
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         return home;
     }
 
     private Result findJdk(Path javaHome) throws Exception {
-        String script = ". '" + JDK_SCRIPT + "' && outpost_find_jdk && echo \"$OUTPOST_JAVA_HOME\"";
+        // As ./outpost and scripts/test.sh call it.
+        String script = "set -euo pipefail; . '" + JDK_SCRIPT + "'; outpost_find_jdk || exit 1; echo \"$OUTPOST_JAVA_HOME\"";
         ProcessBuilder builder = new ProcessBuilder("bash", "-c", script);
         builder.environment().remove("JAVA_HOME");
         if (javaHome != null) {
