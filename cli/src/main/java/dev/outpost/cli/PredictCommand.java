@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -107,11 +108,7 @@ final class PredictCommand implements Callable<Integer> {
         if (top != null && top < 1) {
             throw new CliException("--top must be at least 1; got " + top);
         }
-        SessionConfig config = SessionConfig.builder().intraOpThreads(threads)
-                .providers(providers.stream().map(PredictCommand::provider)
-                        .filter(p -> p != ExecutionProvider.CPU).toList())
-                .requireProviders(requireProviders)
-                .build();
+        SessionConfig config = sessionConfig();
         try (InferenceEngine engine = InferenceEngine.create();
                 ModelSession session = engine.open(model, config)) {
             Pipeline.Declaration declaration = declaration(session);
@@ -139,11 +136,23 @@ final class PredictCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static ExecutionProvider provider(String name) {
+    /** The session options of --threads and --providers; a value the runtime refuses is a user error. */
+    private SessionConfig sessionConfig() {
+        SessionConfig.Builder builder = SessionConfig.builder().requireProviders(requireProviders);
+        option("--threads", () -> builder.intraOpThreads(threads));
+        List<ExecutionProvider> accelerators = providers.stream()
+                .map(name -> option("--providers", () -> ExecutionProvider.parse(name)))
+                .filter(provider -> provider != ExecutionProvider.CPU).toList();
+        option("--providers", () -> builder.providers(accelerators));
+        return builder.build();
+    }
+
+    /** The value of an option, with the runtime's IllegalArgumentException turned into a CliException naming it. */
+    private static <T> T option(String name, Supplier<T> value) {
         try {
-            return ExecutionProvider.parse(name);
+            return value.get();
         } catch (IllegalArgumentException e) {
-            throw new CliException("--providers: " + e.getMessage());
+            throw new CliException(name + ": " + e.getMessage());
         }
     }
 

@@ -229,6 +229,20 @@ class CommandsTest {
     }
 
     @Test
+    void predict_threadsOrProvidersTheRuntimeRefuses_isOneMessageNamingTheOption() throws IOException {
+        Path model = dir.resolve("relu.onnx");
+        TinyModels.relu().write(model);
+        CliRun threads = CliRun.run("predict", model.toString(), "-i", "x.npy", "--threads", "-1");
+        assertThat(threads.exitCode()).isEqualTo(1);
+        assertThat(threads.err()).startsWith("outpost predict: --threads: intraOpThreads is -1; expected 0")
+                .doesNotContain("internal error").doesNotContain("\tat ");
+        CliRun twice = CliRun.run("predict", model.toString(), "-i", "x.npy", "--providers", "cuda,cuda");
+        assertThat(twice.exitCode()).isEqualTo(1);
+        assertThat(twice.err()).startsWith("outpost predict: --providers: ").contains("CUDA twice")
+                .doesNotContain("internal error").doesNotContain("\tat ");
+    }
+
+    @Test
     void demo_halfGivenModelAndImages_isRefused() {
         CliRun run = CliRun.run("demo", "--model", "x.onnx");
         assertThat(run.exitCode()).isEqualTo(1);
