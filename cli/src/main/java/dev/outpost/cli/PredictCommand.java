@@ -188,13 +188,13 @@ final class PredictCommand implements Callable<Integer> {
         };
     }
 
+    /** True when every input is a tensor (FILE.npy or NAME=FILE.npy); an image path may hold '='. */
     private boolean allTensorInputs() {
-        boolean anyNpy = inputs.stream().anyMatch(i -> i.contains("=") || Inputs.isNpy(Path.of(i)));
-        boolean allNpy = inputs.stream().allMatch(i -> i.contains("=") || Inputs.isNpy(Path.of(i)));
-        if (anyNpy && !allNpy) {
+        long tensors = inputs.stream().filter(input -> Inputs.isNpy(Path.of(input))).count();
+        if (tensors > 0 && tensors < inputs.size()) {
             throw new CliException("Mixes .npy tensors and images in --input; give one kind per call");
         }
-        return allNpy;
+        return tensors > 0;
     }
 
     private List<Result> runImages(Pipeline pipeline) {

@@ -133,6 +133,15 @@ class CommandsTest {
     }
 
     @Test
+    void predict_imageWhosePathHoldsAnEqualsSign_isAnImageNotANamedTensor() throws IOException {
+        DemoModel.Files demo = DemoModel.writeTo(dir, "test");
+        Path image = Files.copy(demo.images().getFirst(), dir.resolve("shade=crimson.png"));
+        CliRun run = CliRun.run("predict", demo.model().toString(), "-i", image.toString(), "--top", "1");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("shade=crimson.png  96x64").contains("red (0)");
+    }
+
+    @Test
     void predict_wrongTensorShape_namesExpectedAndReceived() throws IOException {
         Path model = dir.resolve("relu.onnx");
         TinyModels.relu().write(model);
