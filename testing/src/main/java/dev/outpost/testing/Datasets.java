@@ -81,9 +81,7 @@ public final class Datasets {
 
         /** The file name without its extension, as an image id ({@code 000000000139}). */
         public String id() {
-            String name = file.getFileName().toString();
-            int dot = name.lastIndexOf('.');
-            return dot < 0 ? name : name.substring(0, dot);
+            return stem(file);
         }
     }
 
@@ -294,8 +292,7 @@ public final class Datasets {
         List<DetectionSample> samples = new ArrayList<>(images.size());
         for (Path image : images) {
             int[] size = imageSize(image);
-            String name = image.getFileName().toString();
-            Path labels = root.resolve("labels").resolve(name.substring(0, name.lastIndexOf('.')) + ".txt");
+            Path labels = root.resolve("labels").resolve(stem(image) + ".txt");
             List<Box> boxes = Files.isRegularFile(labels) ? readYoloBoxes(labels, size[0], size[1]) : List.of();
             samples.add(new DetectionSample(image, size[0], size[1], boxes));
         }
@@ -328,6 +325,13 @@ public final class Datasets {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the size of " + image, e);
         }
+    }
+
+    /** The file name without its extension ({@code 000000000139} of {@code 000000000139.jpg}). */
+    private static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
     }
 
     private static List<String> lines(Path file) {

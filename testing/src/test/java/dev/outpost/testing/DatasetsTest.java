@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.outpost.testing.Datasets.Box;
 import dev.outpost.testing.Datasets.DetectionSample;
 import dev.outpost.testing.Datasets.LabeledImage;
+import java.awt.image.BufferedImage;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.zip.GZIPOutputStream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,6 +121,24 @@ class DatasetsTest {
         assertThat(box.y2()).isCloseTo(30, within(1e-9));
         Files.writeString(labels, "3 0.5 0.25 0.2\n");
         assertThatThrownBy(() -> Datasets.readYoloBoxes(labels, 200, 100)).hasMessageContaining("expected 'class cx cy w h'");
+    }
+
+    @Test
+    void yolo_dataset_pairs_images_with_label_files_by_name_even_without_an_extension() throws IOException {
+        Files.createDirectories(dir.resolve("images"));
+        Files.createDirectories(dir.resolve("labels"));
+        BufferedImage image = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
+        ImageIO.write(image, "png", dir.resolve("images/1.png").toFile());
+        ImageIO.write(image, "png", dir.resolve("images/2").toFile());
+        Files.writeString(dir.resolve("labels/1.txt"), "3 0.5 0.25 0.2 0.1\n");
+        Files.writeString(dir.resolve("labels/2.txt"), "4 0.5 0.5 1 1\n");
+
+        List<DetectionSample> samples = Datasets.readYoloDataset(dir);
+
+        assertThat(samples).extracting(DetectionSample::id).containsExactly("1", "2");
+        assertThat(samples).allSatisfy(sample -> assertThat(sample.width()).isEqualTo(200));
+        assertThat(samples.getFirst().boxes()).containsExactly(new Box(3, 80, 20, 120, 30));
+        assertThat(samples.getLast().boxes()).containsExactly(new Box(4, 0, 0, 200, 100));
     }
 
     @Test
