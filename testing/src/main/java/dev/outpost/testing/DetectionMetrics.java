@@ -125,15 +125,15 @@ public final class DetectionMetrics {
             precision[i] = truePositives / (double) (i + 1);
             recall[i] = truePositives / (double) positives;
         }
+        // Monotone precision: the best precision at this rank or any later one, in one pass from the end.
+        for (int i = ranked.size() - 2; i >= 0; i--) {
+            precision[i] = Math.max(precision[i], precision[i + 1]);
+        }
         double ap = 0;
         double previousRecall = 0;
         for (int i = 0; i < ranked.size(); i++) {
             if (recall[i] > previousRecall) {
-                double bestPrecision = 0;
-                for (int j = i; j < ranked.size(); j++) {
-                    bestPrecision = Math.max(bestPrecision, precision[j]);
-                }
-                ap += (recall[i] - previousRecall) * bestPrecision;
+                ap += (recall[i] - previousRecall) * precision[i];
                 previousRecall = recall[i];
             }
         }
