@@ -165,11 +165,7 @@ final class NetBuilder {
     }
 
     private float[] gaussian(long count, double std) {
-        float[] values = new float[Math.toIntExact(count)];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (float) (random.nextGaussian() * std);
-        }
-        return values;
+        return Weights.gaussian(random, Math.toIntExact(count), std);
     }
 
     private Shape shapeOf(long... dims) {

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 
 /**
  * Tiny and full-size ONNX models built in code for tests, on the model-format graph API. Weights are
@@ -77,7 +78,7 @@ public final class TinyModels {
         OnnxModel model = OnnxModel.create("tiny_matmul", 17);
         Graph graph = model.graph();
         graph.addInput(ValueInfo.of(INPUT, ElementType.FLOAT, 2, 8));
-        graph.addInitializer("weight", dev.outpost.model.TensorData.ofFloats(Weights.gaussian(seed, 32, 0.5), 8, 4));
+        graph.addInitializer("weight", dev.outpost.model.TensorData.ofFloats(Weights.gaussian(new Random(seed), 32, 0.5), 8, 4));
         graph.add(Op.MAT_MUL, List.of(INPUT, "weight"), List.of(OUTPUT), Map.of());
         graph.addOutput(ValueInfo.of(OUTPUT, ElementType.FLOAT, 2, 4));
         return model;

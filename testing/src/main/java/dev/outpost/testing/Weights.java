@@ -2,14 +2,14 @@ package dev.outpost.testing;
 
 import java.util.Random;
 
-/** Seeded random weights for hand-built graphs. Stateless and thread-safe. */
+/** Random weights for hand-built graphs, drawn from a caller's seeded stream. Stateless. */
 final class Weights {
 
     private Weights() {
     }
 
-    static float[] gaussian(long seed, int count, double std) {
-        Random random = new Random(seed);
+    /** {@code count} normal values of standard deviation {@code std}, the next ones of {@code random}. */
+    static float[] gaussian(Random random, int count, double std) {
         float[] values = new float[count];
         for (int i = 0; i < count; i++) {
             values[i] = (float) (random.nextGaussian() * std);
