@@ -144,8 +144,7 @@ final class DemoCommand implements Callable<Integer> {
     private Walk builtInWalk(Path scratch, PrintWriter out) throws IOException {
         out.printf("No models at %s (set OUTPOST_MODELS); using a colour classifier that Outpost builds itself.%n",
                 locations.models());
-        String version = new OutpostCli.Version().getVersion()[0].replace("outpost ", "");
-        DemoModel.Files files = DemoModel.writeTo(scratch, version);
+        DemoModel.Files files = DemoModel.writeTo(scratch, OutpostCli.Version.outpost());
         return new Walk(files.model(), "built by Outpost", files.images(), "generated images", files.expected());
     }
 

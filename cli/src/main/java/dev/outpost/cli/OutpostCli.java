@@ -40,6 +40,11 @@ public final class OutpostCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * Runs the command line and exits the JVM with its status.
+     *
+     * @param args the command-line arguments
+     */
     public static void main(String[] args) {
         System.exit(commandLine(Locations.fromEnvironment(System.getenv()), System.getenv()).execute(args));
     }
@@ -90,8 +95,12 @@ public final class OutpostCli implements Runnable {
 
     /** Reads the version written into the jar at build time. */
     static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
+        /** Outpost's own version ({@code 0.1.0-SNAPSHOT}), or {@code unknown} outside a build. */
+        static String outpost() {
+            return properties().getProperty("version", "unknown");
+        }
+
+        private static Properties properties() {
             Properties props = new Properties();
             try (InputStream in = OutpostCli.class.getResourceAsStream("version.properties")) {
                 if (in != null) {
@@ -100,6 +109,12 @@ public final class OutpostCli implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            return props;
+        }
+
+        @Override
+        public String[] getVersion() {
+            Properties props = properties();
             return new String[] {
                 "outpost " + props.getProperty("version", "unknown"),
                 "ONNX Runtime " + props.getProperty("onnxruntime", "unknown")
