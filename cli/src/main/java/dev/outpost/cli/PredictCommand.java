@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -140,8 +141,14 @@ final class PredictCommand implements Callable<Integer> {
     private SessionConfig sessionConfig() {
         SessionConfig.Builder builder = SessionConfig.builder().requireProviders(requireProviders);
         option("--threads", () -> builder.intraOpThreads(threads));
-        List<ExecutionProvider> accelerators = providers.stream()
-                .map(name -> option("--providers", () -> ExecutionProvider.parse(name)))
+        List<ExecutionProvider> requested = providers.stream()
+                .map(name -> option("--providers", () -> ExecutionProvider.parse(name))).toList();
+        int cpu = requested.indexOf(ExecutionProvider.CPU);
+        if (cpu >= 0 && cpu != requested.size() - 1) {
+            throw new CliException("--providers: cpu must come last (ONNX Runtime always registers CPU last, as the"
+                    + " fallback for what the others cannot run); got " + String.join(",", providers));
+        }
+        List<ExecutionProvider> accelerators = requested.stream()
                 .filter(provider -> provider != ExecutionProvider.CPU).toList();
         option("--providers", () -> builder.providers(accelerators));
         return builder.build();
@@ -311,7 +318,8 @@ final class PredictCommand implements Callable<Integer> {
 
     private String toJson(List<Result> results, ModelSession session) {
         StringBuilder out = new StringBuilder("{\"model\":").append(Text.json(model.toString()))
-                .append(",\"providers\":").append(Text.json(session.providers().used().toString()))
+                .append(",\"providers\":").append(session.providers().used().stream()
+                        .map(provider -> Text.json(provider.name())).collect(Collectors.joining(",", "[", "]")))
                 .append(",\"results\":[");
         for (int r = 0; r < results.size(); r++) {
             Result result = results.get(r);

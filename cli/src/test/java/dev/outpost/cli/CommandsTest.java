@@ -232,6 +232,11 @@ class CommandsTest {
                 "--require-providers");
         assertThat(strict.exitCode()).isEqualTo(1);
         assertThat(strict.err()).contains("PROVIDER_UNAVAILABLE").contains("CUDA");
+        CliRun cpuFirst = CliRun.run("predict", model.toString(), "-i", image.toString(), "--providers", "cpu,cuda");
+        assertThat(cpuFirst.exitCode()).isEqualTo(1);
+        assertThat(cpuFirst.err()).contains("--providers: cpu must come last").contains("got cpu,cuda");
+        CliRun json = CliRun.run("predict", model.toString(), "-i", image.toString(), "--json");
+        assertThat(json.out()).contains("\"providers\":[\"CPU\"]");
         CliRun unknown = CliRun.run("predict", model.toString(), "-i", image.toString(), "--providers", "gpu");
         assertThat(unknown.exitCode()).isEqualTo(1);
         assertThat(unknown.err()).contains("Unknown execution provider 'gpu'; expected one of [CPU, CUDA");
