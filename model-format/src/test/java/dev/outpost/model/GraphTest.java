@@ -187,6 +187,35 @@ class GraphTest {
     }
 
     @Test
+    void bypass_ofANodeWritingAGraphOutput_letsItsInputsProducerWriteTheOutput() throws Exception {
+        OnnxModel model = chain();
+        Graph graph = model.graph();
+        graph.setValueInfo(ValueInfo.of("b", ElementType.FLOAT, 1, 4));
+        graph.bypass(graph.producer("y").orElseThrow());
+
+        assertThat(graph.nodes()).extracting(Node::opType).containsExactly("Relu", "Neg");
+        assertThat(graph.producer("y").orElseThrow().opType()).isEqualTo("Neg");
+        assertThat(graph.hasTensor("b")).isFalse();
+        assertThat(graph.outputs()).containsExactly(ValueInfo.of("y", ElementType.FLOAT, 1, 4));
+        assertThat(model.validate()).isEmpty();
+        float[] x = {-2, -1, 1, 2};
+        assertThat(OrtRunner.run(model.toBytes(), Map.of("x", new OrtRunner.Input(x, 1, 4))).get("y"))
+                .containsExactly(-0f, -0f, -1f, -2f);
+    }
+
+    @Test
+    void bypass_refusesWhenInputAndOutputAreBothGraphOutputs_andLeavesTheGraphAsItWas() {
+        OnnxModel model = chain();
+        Graph graph = model.graph();
+        graph.addOutput(ValueInfo.of("b", ElementType.FLOAT, 1, 4));
+        Node exp = graph.producer("y").orElseThrow();
+
+        assertThatThrownBy(() -> graph.bypass(exp)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_EDIT").hasMessageContaining("'b' and its output 'y' are both graph outputs");
+        assertThat(graph.nodes()).extracting(Node::opType).containsExactly("Relu", "Neg", "Exp");
+    }
+
+    @Test
     void remove_leavesConsumersDangling_whichValidationReports() {
         OnnxModel model = chain();
         Graph graph = model.graph();
