@@ -279,6 +279,38 @@ class GraphTest {
     }
 
     @Test
+    void initializers_withTheWrongNumberOfTypedValuesOrAnOverflowingSize_areInvalidModel_neverARawJavaError() {
+        ModelProto model = ModelProto.newBuilder().setIrVersion(8).setGraph(
+                dev.outpost.model.proto.Onnx.GraphProto.newBuilder().setName("g")
+                        .addInitializer(TensorProto.newBuilder().setName("f").setDataType(1).addDims(2)
+                                .addFloatData(1).addFloatData(2).addFloatData(3))
+                        .addInitializer(TensorProto.newBuilder().setName("u8").setDataType(2).addDims(2)
+                                .addInt32Data(1).addInt32Data(2).addInt32Data(3))
+                        .addInitializer(TensorProto.newBuilder().setName("c").setDataType(14).addDims(1)
+                                .addFloatData(1).addFloatData(2).addFloatData(3))
+                        .addInitializer(TensorProto.newBuilder().setName("i4").setDataType(22).addDims(3)
+                                .addInt32Data(0x21).addInt32Data(0x03))
+                        .addInitializer(TensorProto.newBuilder().setName("huge").setDataType(1).addDims(1L << 62)
+                                .setRawData(com.google.protobuf.ByteString.EMPTY))
+                        .addInitializer(TensorProto.newBuilder().setName("overflow").setDataType(1)
+                                .addDims(1L << 40).addDims(1L << 40)))
+                .build();
+        Graph graph = OnnxModel.wrap(model).graph();
+
+        assertThatThrownBy(() -> graph.initializer("f").orElseThrow().floats()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_MODEL").hasMessageContaining("needs 2 values in float_data, has 3");
+        assertThatThrownBy(() -> graph.initializer("u8").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("needs 2 values in int32_data, has 3");
+        assertThatThrownBy(() -> graph.initializer("c").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("needs 2 values in float_data, has 3");
+        assertThat(graph.initializer("i4").orElseThrow().bytes()).containsExactly(0x21, 0x03);
+        assertThatThrownBy(() -> graph.initializer("huge").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_MODEL").hasMessageContaining("size in bytes overflows a long");
+        assertThatThrownBy(() -> graph.initializer("overflow").orElseThrow().byteSize())
+                .isInstanceOf(ModelFormatException.class).hasMessageContaining("element count overflows a long");
+    }
+
+    @Test
     void initializerSet_isWrittenAsRawData() {
         OnnxModel model = OnnxModel.read(Fixtures.model("mnist_cntk.onnx"));
         Initializer first = model.graph().initializers().get(0);
