@@ -66,14 +66,14 @@ final class ActivationMemoryEstimator {
             }
             assumed |= MacCounter.symbolic(value.shape());
             long bytes = value.elementType().bytesFor(MacCounter.product(value.shape().dims()));
-            delta[tensor.getValue()] += bytes;
-            delta[death.get(tensor.getKey()) + 1] -= bytes;
+            delta[tensor.getValue()] = Math.addExact(delta[tensor.getValue()], bytes);
+            delta[death.get(tensor.getKey()) + 1] = Math.subtractExact(delta[death.get(tensor.getKey()) + 1], bytes);
         }
         long live = 0;
         long peak = 0;
         String peakNode = "";
         for (int i = 0; i < order.size(); i++) {
-            live += delta[i];
+            live = Math.addExact(live, delta[i]);
             if (live > peak) {
                 peak = live;
                 Onnx.NodeProto node = order.get(i);

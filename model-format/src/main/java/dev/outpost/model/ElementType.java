@@ -57,9 +57,13 @@ public enum ElementType {
         return bits;
     }
 
-    /** Bytes needed for {@code count} packed elements (4-bit types pack two per byte). */
+    /**
+     * Bytes needed for {@code count} packed elements (4-bit types pack two per byte).
+     *
+     * @throws ArithmeticException when the number of bits overflows a long
+     */
     public long bytesFor(long count) {
-        return (count * bits + 7) / 8;
+        return (Math.multiplyExact(count, bits) + 7) / 8;
     }
 
     /** The ONNX spelling, as in {@code tensor(float)}. */

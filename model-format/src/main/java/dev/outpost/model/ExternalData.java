@@ -131,13 +131,18 @@ final class ExternalData {
                     + Tensors.elementType(tensor).onnxName() + " " + tensor.getDimsList() + ") needs " + expected
                     + " bytes but its external_data says length " + length + " in '" + location + "'");
         }
-        byte[] data = new byte[Math.toIntExact(expected)];
+        byte[] data;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            if (offset + expected > size) {
+            if (offset > size || expected > size - offset) {
                 throw new ModelFormatException(Code.EXTERNAL_DATA, "Tensor '" + label + "' needs bytes " + offset
                         + ".." + (offset + expected) + " of '" + location + "', but that file is " + size + " bytes");
             }
+            if (expected > ModelWriter.PROTOBUF_LIMIT) {
+                throw new ModelFormatException(Code.TOO_LARGE, "Tensor '" + label + "' in '" + location + "' is "
+                        + expected + " bytes; a tensor loaded into memory holds at most " + ModelWriter.PROTOBUF_LIMIT);
+            }
+            data = new byte[(int) expected];
             ByteBuffer buffer = ByteBuffer.wrap(data);
             long position = offset;
             while (buffer.hasRemaining()) {

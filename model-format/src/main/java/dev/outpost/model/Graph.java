@@ -207,7 +207,7 @@ public final class Graph {
             throw new ModelFormatException(Code.INVALID_EDIT, "Cannot add an output of type " + type + " to graph '"
                     + name() + "': the name is empty");
         }
-        if (proto.getOutputList().stream().anyMatch(o -> o.getName().equals(name))) {
+        if (isGraphOutput(name)) {
             throw new ModelFormatException(Code.INVALID_EDIT, "'" + name + "' is already an output of graph '"
                     + name() + "'");
         }
@@ -415,15 +415,25 @@ public final class Graph {
     public void bypass(Node node) {
         String input = node.input(0);
         String output = node.output(0);
-        boolean isGraphOutput = proto.getOutputList().stream().anyMatch(o -> o.getName().equals(output));
+        boolean isGraphOutput = isGraphOutput(output);
         if (isGraphOutput && producer(input).isEmpty()) {
             throw new ModelFormatException(Code.INVALID_EDIT, "Cannot bypass " + node.label() + ": its output '"
                     + output + "' is a graph output and its input '" + input + "' is a graph input or initializer");
         }
+        if (isGraphOutput && isGraphOutput(input)) {
+            throw new ModelFormatException(Code.INVALID_EDIT, "Cannot bypass " + node.label() + ": its input '"
+                    + input + "' and its output '" + output + "' are both graph outputs");
+        }
         List<Node> readers = consumers(output);
         remove(node);
         if (isGraphOutput) {
-            rename(input, output);
+            // The output's declarations (graph output, value info) stay and now describe the input's tensor.
+            for (int i = proto.getValueInfoCount() - 1; i >= 0; i--) {
+                if (proto.getValueInfo(i).getName().equals(input)) {
+                    proto.removeValueInfo(i);
+                }
+            }
+            renameEverywhere(input, output);
         } else {
             for (Node reader : readers) {
                 Topology.renameInputs(reader.proto(), output, input);
@@ -447,6 +457,11 @@ public final class Graph {
                     + name() + "' has no tensor '" + from + "'");
         }
         requireFree(to, "rename '" + from + "'");
+        renameEverywhere(from, to);
+    }
+
+    /** The renaming itself, without the checks: {@link #bypass} moves a tensor onto a name a graph output holds. */
+    private void renameEverywhere(String from, String to) {
         for (NodeProto.Builder node : proto.getNodeBuilderList()) {
             Topology.renameInputs(node, from, to);
             for (int i = 0; i < node.getOutputCount(); i++) {
@@ -466,6 +481,10 @@ public final class Graph {
             }
         }
         changed();
+    }
+
+    private boolean isGraphOutput(String tensor) {
+        return proto.getOutputList().stream().anyMatch(o -> o.getName().equals(tensor));
     }
 
     /** True when any node, input, output, value info or initializer uses the name. */

@@ -34,6 +34,7 @@ public record InferredTypes(Map<String, TypeAndShape> tensors, Map<String, Origi
         ORACLE
     }
 
+    /** Copies the maps; every resolved tensor needs an origin, and none may be both resolved and unresolved. */
     public InferredTypes {
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
         origins = Collections.unmodifiableMap(new LinkedHashMap<>(origins));

@@ -95,13 +95,13 @@ final class Inspector {
             long size = type == ElementType.STRING ? tensor.getStringDataList().stream().mapToLong(s -> s.size()).sum()
                     : type.bytesFor(elements);
             long[] totals = byType.computeIfAbsent(type, t -> new long[2]);
-            totals[0] += elements;
-            totals[1] += size;
-            count += elements;
-            bytes += size;
+            totals[0] = Math.addExact(totals[0], elements);
+            totals[1] = Math.addExact(totals[1], size);
+            count = Math.addExact(count, elements);
+            bytes = Math.addExact(bytes, size);
             if (quantizationParameters.contains(tensor.getName())) {
-                quantCount += elements;
-                quantBytes += size;
+                quantCount = Math.addExact(quantCount, elements);
+                quantBytes = Math.addExact(quantBytes, size);
             }
         }
         Map<ElementType, ModelReport.Totals> sorted = new LinkedHashMap<>();

@@ -40,16 +40,19 @@ public final class ModelFormatException extends RuntimeException {
 
     private final Code code;
 
+    /** An exception with {@code code} and a message naming what was expected and what was found. */
     public ModelFormatException(Code code, String message) {
         super(message);
         this.code = Objects.requireNonNull(code, "code");
     }
 
+    /** As {@link #ModelFormatException(Code, String)}, keeping the exception that caused it. */
     public ModelFormatException(Code code, String message, Throwable cause) {
         super(message, cause);
         this.code = Objects.requireNonNull(code, "code");
     }
 
+    /** What went wrong, for callers that branch on it (the message also starts with it). */
     public Code code() {
         return code;
     }

@@ -34,6 +34,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
                           ActivationMemory activationMemory, QuantizationForm quantization,
                           Map<String, String> metadata, Map<String, String> unresolvedTensors) {
 
+    /** Copies the lists and maps; requires every other component. */
     public ModelReport {
         opsets = frozen(opsets);
         Objects.requireNonNull(producerName, "producerName");
@@ -56,6 +57,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
 
     /** A graph input or output. */
     public record TensorSummary(String name, ElementType elementType, Shape shape) {
+        /** Requires every component. */
         public TensorSummary {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(elementType, "elementType");
@@ -65,6 +67,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
 
     /** Element count and bytes of a group of initializers. */
     public record Totals(long count, long bytes) {
+        /** Requires non-negative figures. */
         public Totals {
             if (count < 0 || bytes < 0) {
                 throw new IllegalArgumentException("Totals must be >= 0; got count " + count + ", bytes " + bytes);
@@ -83,6 +86,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
      * @param quantizationParameters the scale and zero-point part of {@code total}
      */
     public record Parameters(Totals total, Map<ElementType, Totals> byElementType, Totals quantizationParameters) {
+        /** Copies the map; requires the totals. */
         public Parameters {
             Objects.requireNonNull(total, "total");
             byElementType = frozen(byElementType);
@@ -92,6 +96,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
 
     /** The multiply-accumulates of one compute node. */
     public record NodeMacs(String node, String opType, long macs, boolean batchAssumedOne) {
+        /** Requires the names and non-negative MACs. */
         public NodeMacs {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(opType, "opType");
@@ -112,6 +117,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
      * @param uncounted compute nodes whose shapes were unresolved, so their MACs are missing from the total
      */
     public record Compute(long totalMacs, List<NodeMacs> nodes, boolean batchAssumedOne, List<String> uncounted) {
+        /** Copies the lists. */
         public Compute {
             nodes = List.copyOf(nodes);
             uncounted = List.copyOf(uncounted);
@@ -130,6 +136,7 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
      */
     public record ActivationMemory(long peakBytes, String peakNode, boolean batchAssumedOne,
                                    List<String> excludedTensors) {
+        /** Copies the list; requires the peak node ("" for none). */
         public ActivationMemory {
             Objects.requireNonNull(peakNode, "peakNode");
             excludedTensors = List.copyOf(excludedTensors);

@@ -18,6 +18,7 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
 
     private static final Shape UNKNOWN_RANK = new Shape(List.of(), false);
 
+    /** Copies {@code dims}; a shape of unknown rank must have none. */
     public Shape {
         dims = List.copyOf(dims);
         if (!rankKnown && !dims.isEmpty()) {
@@ -25,11 +26,17 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
         }
     }
 
-    /** One dimension: a known size ({@code value >= 0}), a symbol, or unknown (neither). */
+    /**
+     * One dimension: a known size ({@code value >= 0}), a symbol, or unknown (neither).
+     *
+     * @param value the size, or -1 when not a known number
+     * @param symbol the symbol's name, or {@code ""} when none
+     */
     public record Dim(long value, String symbol) {
 
         private static final Dim UNKNOWN = new Dim(-1, "");
 
+        /** Requires {@code value >= -1}, and no symbol beside a known size. */
         public Dim {
             Objects.requireNonNull(symbol, "symbol");
             if (value < -1) {
@@ -40,6 +47,7 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
             }
         }
 
+        /** A known size ({@code >= 0}). */
         public static Dim of(long value) {
             if (value < 0) {
                 throw new IllegalArgumentException("Dimension " + value + " is negative; expected >= 0");
@@ -47,6 +55,7 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
             return new Dim(value, "");
         }
 
+        /** A named dynamic dimension; an empty name gives {@link #unknown()}. */
         public static Dim symbol(String name) {
             if (name.isEmpty()) {
                 return UNKNOWN;
@@ -54,14 +63,17 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
             return new Dim(-1, name);
         }
 
+        /** A dimension about which nothing is known. */
         public static Dim unknown() {
             return UNKNOWN;
         }
 
+        /** True when the size is a number. */
         public boolean isKnown() {
             return value >= 0;
         }
 
+        /** True when the dimension is a named symbol. */
         public boolean isSymbolic() {
             return !symbol.isEmpty();
         }
@@ -101,6 +113,7 @@ public record Shape(List<Dim> dims, boolean rankKnown) {
         return rankKnown ? dims.size() : -1;
     }
 
+    /** Dimension {@code axis}, outermost first. */
     public Dim dim(int axis) {
         return dims.get(axis);
     }

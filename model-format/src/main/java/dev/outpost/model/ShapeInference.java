@@ -128,28 +128,15 @@ final class ShapeInference {
 
     /** The declared type and shape of a value, or null when it declares no tensor type. */
     static TypeAndShape declared(Onnx.ValueInfoProto info) {
-        if (!info.hasType() || !info.getType().hasTensorType()) {
-            return null;
-        }
-        Onnx.TypeProto.Tensor tensor = info.getType().getTensorType();
-        ElementType type = ElementType.fromCode(tensor.getElemType()).orElse(ElementType.UNDEFINED);
-        if (!tensor.hasShape()) {
-            return new TypeAndShape(type, Shape.unknownRank());
-        }
-        List<Shape.Dim> dims = new ArrayList<>();
-        for (Onnx.TensorShapeProto.Dimension dim : tensor.getShape().getDimList()) {
-            dims.add(dim.hasDimValue() && dim.getDimValue() >= 0 ? Shape.Dim.of(dim.getDimValue())
-                    : Shape.Dim.symbol(dim.hasDimParam() ? dim.getDimParam() : ""));
-        }
-        return new TypeAndShape(type, Shape.of(dims));
+        return TypeProtos.fromProto(info.getType()).orElse(null) instanceof ValueType.TensorType tensor
+                ? new TypeAndShape(tensor.elementType(), tensor.shape()) : null;
     }
 
     /** Opset version per domain; "" and "ai.onnx" are the same domain. */
     static Map<String, Long> opsets(Onnx.ModelProto model) {
         Map<String, Long> versions = new HashMap<>();
         for (Onnx.OperatorSetIdProto opset : model.getOpsetImportList()) {
-            String domain = opset.getDomain().equals("ai.onnx") ? "" : opset.getDomain();
-            versions.put(domain, opset.getVersion());
+            versions.put(OpCatalog.normalizeDomain(opset.getDomain()), opset.getVersion());
         }
         return versions;
     }
@@ -260,7 +247,7 @@ final class ShapeInference {
             }
             Map<String, Long> opsets = opsets(model);
             for (Onnx.NodeProto node : topologicalOrder(graph)) {
-                inferNode(node, opsets.getOrDefault(node.getDomain().equals("ai.onnx") ? "" : node.getDomain(), 1L));
+                inferNode(node, opsets.getOrDefault(OpCatalog.normalizeDomain(node.getDomain()), 1L));
             }
             Map<String, TypeAndShape> resolved = new LinkedHashMap<>();
             known.forEach((name, value) -> {
@@ -273,8 +260,8 @@ final class ShapeInference {
         }
 
         private void inferNode(Onnx.NodeProto node, long opset) {
-            String key = node.getDomain().isEmpty() || node.getDomain().equals("ai.onnx")
-                    ? node.getOpType() : node.getDomain() + ":" + node.getOpType();
+            String domain = OpCatalog.normalizeDomain(node.getDomain());
+            String key = domain.isEmpty() ? node.getOpType() : domain + ":" + node.getOpType();
             ShapeRule rule = RULES.get(key);
             InferenceStep step = new InferenceStep(node, opset, known, constants);
             String failure = null;

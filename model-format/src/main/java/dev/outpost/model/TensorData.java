@@ -148,9 +148,13 @@ public final class TensorData {
      * The values as longs: INT64/UINT64 as is; the narrower integer types and BOOL widened (unsigned
      * ones as unsigned).
      *
-     * @throws ModelFormatException INVALID_MODEL for float types
+     * @throws ModelFormatException INVALID_MODEL for float types and the packed 4-bit integers
      */
     public long[] longs() {
+        switch (elementType) {
+            case INT64, UINT64, INT32, UINT32, INT16, UINT16, INT8, UINT8, BOOL -> { }
+            default -> throw wrongType("longs()", "int64, uint64, int32, uint32, int16, uint16, int8, uint8 or bool");
+        }
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int count = Math.toIntExact(elementCount());
         long[] values = new long[count];
@@ -162,8 +166,7 @@ public final class TensorData {
                 case INT16 -> buffer.getShort();
                 case UINT16 -> buffer.getShort() & 0xffff;
                 case INT8 -> buffer.get();
-                case UINT8, BOOL -> buffer.get() & 0xff;
-                default -> throw wrongType("longs()", "an integer type");
+                default -> buffer.get() & 0xff;
             };
         }
         return values;
@@ -175,9 +178,9 @@ public final class TensorData {
      * @throws ModelFormatException INVALID_MODEL for other types (use {@link #longs()} for 64-bit ones)
      */
     public int[] ints() {
-        if (elementType == ElementType.INT64 || elementType == ElementType.UINT64
-                || elementType == ElementType.UINT32 || elementType.isFloat()) {
-            throw wrongType("ints()", "int32, int16, uint16, int8, uint8 or bool");
+        switch (elementType) {
+            case INT32, INT16, UINT16, INT8, UINT8, BOOL -> { }
+            default -> throw wrongType("ints()", "int32, int16, uint16, int8, uint8 or bool");
         }
         long[] wide = longs();
         int[] values = new int[wide.length];

@@ -30,9 +30,24 @@ final class Tensors {
                 throw new ModelFormatException(Code.INVALID_MODEL, "Tensor '" + tensor.getName()
                         + "' has negative dimension " + dim + " in " + tensor.getDimsList());
             }
-            count = Math.multiplyExact(count, dim);
+            try {
+                count = Math.multiplyExact(count, dim);
+            } catch (ArithmeticException e) {
+                throw new ModelFormatException(Code.INVALID_MODEL, "Tensor '" + tensor.getName() + "' has dims "
+                        + tensor.getDimsList() + ", whose element count overflows a long", e);
+            }
         }
         return count;
+    }
+
+    /** Bytes of {@code count} elements of the tensor's type, refusing counts whose size overflows a long. */
+    private static long byteCount(TensorProtoOrBuilder tensor, ElementType type, long count) {
+        try {
+            return type.bytesFor(count);
+        } catch (ArithmeticException e) {
+            throw new ModelFormatException(Code.INVALID_MODEL, "Tensor '" + tensor.getName() + "' (" + type.onnxName()
+                    + " " + tensor.getDimsList() + ") has " + count + " elements, whose size in bytes overflows a long", e);
+        }
     }
 
     static boolean isExternal(TensorProtoOrBuilder tensor) {
@@ -45,7 +60,7 @@ final class Tensors {
         if (type == ElementType.STRING) {
             return tensor.getStringDataList().stream().mapToLong(ByteString::size).sum();
         }
-        return type.bytesFor(elementCount(tensor));
+        return byteCount(tensor, type, elementCount(tensor));
     }
 
     /** The tensor's data as little-endian bytes in ONNX raw layout. */
@@ -61,7 +76,7 @@ final class Tensors {
                     + type.onnxName() + "; expected a numeric type");
         }
         long count = elementCount(tensor);
-        long expectedBytes = type.bytesFor(count);
+        long expectedBytes = byteCount(tensor, type, count);
         if (tensor.hasRawData()) {
             ByteString raw = tensor.getRawData();
             if (raw.size() != expectedBytes) {
@@ -71,21 +86,42 @@ final class Tensors {
             }
             return raw;
         }
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(expectedBytes)).order(ByteOrder.LITTLE_ENDIAN);
-        int typedCount = switch (type) {
-            case FLOAT -> tensor.getFloatDataCount();
-            case DOUBLE -> tensor.getDoubleDataCount();
-            case INT64 -> tensor.getInt64DataCount();
-            case UINT32, UINT64 -> tensor.getUint64DataCount();
-            case COMPLEX64 -> tensor.getFloatDataCount() / 2;
-            case COMPLEX128 -> tensor.getDoubleDataCount() / 2;
-            case INT4, UINT4, FLOAT4E2M1 -> tensor.getInt32DataCount() * 2;
-            default -> tensor.getInt32DataCount();
-        };
-        if (typedCount < count || (typedCount > count + 1)) {
-            throw new ModelFormatException(Code.INVALID_MODEL, "Tensor '" + name + "' (" + type.onnxName() + " "
-                    + tensor.getDimsList() + ") needs " + count + " values, has " + typedCount);
+        // The typed field of each type, and how many values it needs: complex numbers take two, and the
+        // 4-bit types pack two elements into each int32_data value.
+        String field;
+        int present;
+        switch (type) {
+            case FLOAT, COMPLEX64 -> {
+                field = "float_data";
+                present = tensor.getFloatDataCount();
+            }
+            case DOUBLE, COMPLEX128 -> {
+                field = "double_data";
+                present = tensor.getDoubleDataCount();
+            }
+            case INT64 -> {
+                field = "int64_data";
+                present = tensor.getInt64DataCount();
+            }
+            case UINT32, UINT64 -> {
+                field = "uint64_data";
+                present = tensor.getUint64DataCount();
+            }
+            default -> {
+                field = "int32_data";
+                present = tensor.getInt32DataCount();
+            }
         }
+        long needed = switch (type) {
+            case COMPLEX64, COMPLEX128 -> 2 * count;
+            case INT4, UINT4, FLOAT4E2M1 -> expectedBytes;
+            default -> count;
+        };
+        if (present != needed) {
+            throw new ModelFormatException(Code.INVALID_MODEL, "Tensor '" + name + "' (" + type.onnxName() + " "
+                    + tensor.getDimsList() + ") needs " + needed + " values in " + field + ", has " + present);
+        }
+        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(expectedBytes)).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
             case FLOAT, COMPLEX64 -> tensor.getFloatDataList().forEach(out::putFloat);
             case DOUBLE, COMPLEX128 -> tensor.getDoubleDataList().forEach(out::putDouble);
@@ -94,11 +130,7 @@ final class Tensors {
             case UINT32 -> tensor.getUint64DataList().forEach(v -> out.putInt((int) (long) v));
             case INT32 -> tensor.getInt32DataList().forEach(out::putInt);
             case INT16, UINT16, FLOAT16, BFLOAT16 -> tensor.getInt32DataList().forEach(v -> out.putShort((short) (int) v));
-            default -> tensor.getInt32DataList().forEach(v -> {
-                if (out.hasRemaining()) {
-                    out.put((byte) (int) v);
-                }
-            });
+            default -> tensor.getInt32DataList().forEach(v -> out.put((byte) (int) v));
         }
         return ByteString.copyFrom(out.array());
     }

@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record TypeAndShape(ElementType elementType, Shape shape) {
 
+    /** Requires both components. */
     public TypeAndShape {
         Objects.requireNonNull(elementType, "elementType");
         Objects.requireNonNull(shape, "shape");

@@ -142,6 +142,28 @@ class ExternalDataTest {
     }
 
     @Test
+    void read_aHugeExternalTensor_isCheckedAgainstTheFileBeforeAnyMemoryIsTaken() throws Exception {
+        Path model = temp.resolve("huge.onnx");
+        Files.write(model, ModelProto.newBuilder().setIrVersion(8).setGraph(GraphProto.newBuilder().setName("g")
+                .addInitializer(TensorProto.newBuilder().setName("w").setDataType(1).addDims(1L << 30)
+                        .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+                        .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("w.bin"))))
+                .build().toByteArray());
+        Path side = temp.resolve("w.bin");
+        Files.write(side, new byte[16]);
+        assertThatThrownBy(() -> OnnxModel.read(model))
+                .isInstanceOfSatisfying(ModelFormatException.class, e -> assertThat(e.code()).isEqualTo(Code.EXTERNAL_DATA))
+                .hasMessageContaining("Tensor 'w' needs bytes 0..4294967296 of 'w.bin', but that file is 16 bytes");
+
+        try (java.io.RandomAccessFile sparse = new java.io.RandomAccessFile(side.toFile(), "rw")) {
+            sparse.setLength(1L << 32);
+        }
+        assertThatThrownBy(() -> OnnxModel.read(model))
+                .isInstanceOfSatisfying(ModelFormatException.class, e -> assertThat(e.code()).isEqualTo(Code.TOO_LARGE))
+                .hasMessageContaining("Tensor 'w' in 'w.bin' is 4294967296 bytes");
+    }
+
+    @Test
     void readBytes_ofAModelWithExternalData_isRefused() throws Exception {
         byte[] bytes = Files.readAllBytes(modelWithExternal("weights.bin", -1));
         assertThatThrownBy(() -> OnnxModel.read(bytes))

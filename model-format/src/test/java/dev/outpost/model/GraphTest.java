@@ -187,6 +187,35 @@ class GraphTest {
     }
 
     @Test
+    void bypass_ofANodeWritingAGraphOutput_letsItsInputsProducerWriteTheOutput() throws Exception {
+        OnnxModel model = chain();
+        Graph graph = model.graph();
+        graph.setValueInfo(ValueInfo.of("b", ElementType.FLOAT, 1, 4));
+        graph.bypass(graph.producer("y").orElseThrow());
+
+        assertThat(graph.nodes()).extracting(Node::opType).containsExactly("Relu", "Neg");
+        assertThat(graph.producer("y").orElseThrow().opType()).isEqualTo("Neg");
+        assertThat(graph.hasTensor("b")).isFalse();
+        assertThat(graph.outputs()).containsExactly(ValueInfo.of("y", ElementType.FLOAT, 1, 4));
+        assertThat(model.validate()).isEmpty();
+        float[] x = {-2, -1, 1, 2};
+        assertThat(OrtRunner.run(model.toBytes(), Map.of("x", new OrtRunner.Input(x, 1, 4))).get("y"))
+                .containsExactly(-0f, -0f, -1f, -2f);
+    }
+
+    @Test
+    void bypass_refusesWhenInputAndOutputAreBothGraphOutputs_andLeavesTheGraphAsItWas() {
+        OnnxModel model = chain();
+        Graph graph = model.graph();
+        graph.addOutput(ValueInfo.of("b", ElementType.FLOAT, 1, 4));
+        Node exp = graph.producer("y").orElseThrow();
+
+        assertThatThrownBy(() -> graph.bypass(exp)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_EDIT").hasMessageContaining("'b' and its output 'y' are both graph outputs");
+        assertThat(graph.nodes()).extracting(Node::opType).containsExactly("Relu", "Neg", "Exp");
+    }
+
+    @Test
     void remove_leavesConsumersDangling_whichValidationReports() {
         OnnxModel model = chain();
         Graph graph = model.graph();
@@ -247,6 +276,38 @@ class GraphTest {
         assertThat(graph.initializer("h").orElseThrow().floats()[0]).isCloseTo(0.333f, within(1e-3f));
         assertThatThrownBy(() -> graph.initializer("l").orElseThrow().floats())
                 .isInstanceOf(ModelFormatException.class).hasMessageContaining("int64");
+    }
+
+    @Test
+    void initializers_withTheWrongNumberOfTypedValuesOrAnOverflowingSize_areInvalidModel_neverARawJavaError() {
+        ModelProto model = ModelProto.newBuilder().setIrVersion(8).setGraph(
+                dev.outpost.model.proto.Onnx.GraphProto.newBuilder().setName("g")
+                        .addInitializer(TensorProto.newBuilder().setName("f").setDataType(1).addDims(2)
+                                .addFloatData(1).addFloatData(2).addFloatData(3))
+                        .addInitializer(TensorProto.newBuilder().setName("u8").setDataType(2).addDims(2)
+                                .addInt32Data(1).addInt32Data(2).addInt32Data(3))
+                        .addInitializer(TensorProto.newBuilder().setName("c").setDataType(14).addDims(1)
+                                .addFloatData(1).addFloatData(2).addFloatData(3))
+                        .addInitializer(TensorProto.newBuilder().setName("i4").setDataType(22).addDims(3)
+                                .addInt32Data(0x21).addInt32Data(0x03))
+                        .addInitializer(TensorProto.newBuilder().setName("huge").setDataType(1).addDims(1L << 62)
+                                .setRawData(com.google.protobuf.ByteString.EMPTY))
+                        .addInitializer(TensorProto.newBuilder().setName("overflow").setDataType(1)
+                                .addDims(1L << 40).addDims(1L << 40)))
+                .build();
+        Graph graph = OnnxModel.wrap(model).graph();
+
+        assertThatThrownBy(() -> graph.initializer("f").orElseThrow().floats()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_MODEL").hasMessageContaining("needs 2 values in float_data, has 3");
+        assertThatThrownBy(() -> graph.initializer("u8").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("needs 2 values in int32_data, has 3");
+        assertThatThrownBy(() -> graph.initializer("c").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("needs 2 values in float_data, has 3");
+        assertThat(graph.initializer("i4").orElseThrow().bytes()).containsExactly(0x21, 0x03);
+        assertThatThrownBy(() -> graph.initializer("huge").orElseThrow().bytes()).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("INVALID_MODEL").hasMessageContaining("size in bytes overflows a long");
+        assertThatThrownBy(() -> graph.initializer("overflow").orElseThrow().byteSize())
+                .isInstanceOf(ModelFormatException.class).hasMessageContaining("element count overflows a long");
     }
 
     @Test

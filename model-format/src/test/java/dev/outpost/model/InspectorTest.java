@@ -118,4 +118,34 @@ class InspectorTest {
                 .contains("matmul_y").contains("Quantization     FP32").contains("ai.onnx:MatMul")
                 .contains("x                                        float    [1,4]");
     }
+    /** Sixteen uint8 initializers of 2^59 elements each (dims only, no data) sum to 2^63 bytes, one past a long. */
+    @Test
+    void parameterTotals_beyondALong_areTooLarge_notAnEscapingIllegalArgument() {
+        List<Onnx.TensorProto> weights = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            weights.add(Onnx.TensorProto.newBuilder().setName("w" + i).setDataType(ElementType.UINT8.code())
+                    .addDims(1L << 59).build());
+        }
+        Onnx.ModelProto model = TinyModels.model(13, List.of(floats("x", 1, 4)), weights,
+                List.of(node("Relu", List.of("x"), List.of("y"))), "y");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> inspect(model))
+                .isInstanceOfSatisfying(ModelFormatException.class,
+                        e -> assertThat(e.code()).isEqualTo(ModelFormatException.Code.TOO_LARGE))
+                .hasMessageContaining("beyond 2^63");
+    }
+    /** Sixteen uint8 inputs of 2^59 elements and their Sum: 17 * 2^59 live bytes while Sum runs, past a long. */
+    @Test
+    void activationMemory_beyondALong_isTooLarge_notAWrappedPeak() {
+        List<Onnx.ValueInfoProto> inputs = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            inputs.add(TinyModels.value("x" + i, ElementType.UINT8, 1L << 59));
+        }
+        Onnx.ModelProto model = TinyModels.model(13, inputs, List.of(),
+                List.of(node("Sum", inputs.stream().map(Onnx.ValueInfoProto::getName).toList(), List.of("y"))), "y");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> inspect(model))
+                .isInstanceOfSatisfying(ModelFormatException.class,
+                        e -> assertThat(e.code()).isEqualTo(ModelFormatException.Code.TOO_LARGE));
+    }
 }
