@@ -351,7 +351,8 @@ public final class Tensor implements AutoCloseable {
         }
     }
 
-    private static int checkedByteCount(DType type, long[] shape) {
+    /** Data bytes of a {@code type} tensor of {@code shape}; IllegalArgumentException naming both when over {@link #MAX_BYTES}. */
+    static int checkedByteCount(DType type, long[] shape) {
         long bytes = byteCount(type, shape);
         if (bytes > MAX_BYTES) {
             throw new IllegalArgumentException("A " + type.onnxName() + Arrays.toString(shape) + " tensor is "
