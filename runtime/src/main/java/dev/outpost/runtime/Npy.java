@@ -74,15 +74,21 @@ public final class Npy {
         long[] shape = parseShape(group(SHAPE, header, source, "shape"), source);
         DType type = dtypeOf(descr, source);
         ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
-        Tensor tensor = Tensor.allocate(type, shape);
-        ByteBuffer target = tensor.buffer();
-        byte[] data = in.readNBytes(target.capacity());
-        if (data.length != target.capacity()) {
-            tensor.close();
-            throw invalid(source, "holds " + data.length + " data bytes; its header (" + descr + ", shape "
-                    + java.util.Arrays.toString(shape) + ") needs " + target.capacity());
+        int expected;
+        try {
+            expected = Tensor.checkedByteCount(type, shape);
+        } catch (IllegalArgumentException tooLarge) {
+            throw invalid(source, "cannot be read: " + tooLarge.getMessage());
         }
-        copySwapped(ByteBuffer.wrap(data).order(order), target, type.byteSize());
+        // Read before allocating: readNBytes grows with the bytes really there, so a header that
+        // overstates the shape costs no large allocation.
+        byte[] data = in.readNBytes(expected);
+        if (data.length != expected) {
+            throw invalid(source, "holds " + data.length + " data bytes; its header (" + descr + ", shape "
+                    + java.util.Arrays.toString(shape) + ") needs " + expected);
+        }
+        Tensor tensor = Tensor.allocate(type, shape);
+        copySwapped(ByteBuffer.wrap(data).order(order), tensor.buffer(), type.byteSize());
         return tensor;
     }
 

@@ -38,8 +38,8 @@ final class PinnedOutput {
         if (!spec.isStatic() || spec.type() == DType.STRING) {
             return Optional.empty();
         }
-        long bytes = Tensor.elementCount(spec.shapeArray()) * spec.type().byteSize();
-        if (bytes == 0 || bytes > Integer.MAX_VALUE - 8) {
+        long bytes = Tensor.byteCount(spec.type(), spec.shapeArray());
+        if (bytes == 0 || bytes > Tensor.MAX_BYTES) {
             return Optional.empty();
         }
         return OrtTypes.javaTypeOf(spec.type()).map(type -> new PinnedOutput(spec, type, (int) bytes));

@@ -25,6 +25,9 @@ public final class Tensor implements AutoCloseable {
 
     private static final Runnable NOTHING = () -> { };
 
+    /** The most data bytes one tensor may hold: the largest direct buffer Java allocates, with headroom. */
+    static final long MAX_BYTES = Integer.MAX_VALUE - 8;
+
     private final DType type;
     private final long[] shape;
     private final ByteBuffer data;
@@ -44,7 +47,7 @@ public final class Tensor implements AutoCloseable {
     public static Tensor allocate(DType type, long... shape) {
         requireNumeric(type, "allocate");
         long[] dims = checkShape(shape);
-        int bytes = byteCount(type, elementCount(dims));
+        int bytes = checkedByteCount(type, dims);
         return new Tensor(type, dims, ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder()),
                 null, NOTHING);
     }
@@ -63,7 +66,7 @@ public final class Tensor implements AutoCloseable {
     static Tensor wrap(ByteBuffer buffer, DType type, long[] shape, Runnable releaser) {
         requireNumeric(type, "wrap");
         long[] dims = checkShape(shape);
-        int expected = byteCount(type, elementCount(dims));
+        int expected = checkedByteCount(type, dims);
         if (buffer.remaining() != expected) {
             throw new IllegalArgumentException("Buffer has " + buffer.remaining() + " bytes; a "
                     + type.onnxName() + Arrays.toString(dims) + " tensor needs " + expected);
@@ -316,10 +319,22 @@ public final class Tensor implements AutoCloseable {
                         + " has a negative dimension; a tensor's dimensions must all be >= 0");
             }
         }
+        try {
+            elementCount(shape);
+        } catch (ArithmeticException overflow) {
+            throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has more than "
+                    + Long.MAX_VALUE + " elements; a tensor's data is limited to 2 GiB", overflow);
+        }
         return shape.clone();
     }
 
+    /** The product of the dimensions (all >= 0); ArithmeticException when it does not fit a long. */
     static long elementCount(long[] shape) {
+        for (long d : shape) {
+            if (d == 0) {
+                return 0;
+            }
+        }
         long count = 1;
         for (long d : shape) {
             count = Math.multiplyExact(count, d);
@@ -327,11 +342,22 @@ public final class Tensor implements AutoCloseable {
         return count;
     }
 
-    private static int byteCount(DType type, long elements) {
-        long bytes = elements * type.byteSize();
-        if (bytes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("Tensor of " + elements + " " + type + " elements is "
-                    + bytes + " bytes; the limit for one tensor is 2 GiB");
+    /** Data bytes of a {@code type} tensor of {@code shape} (dimensions >= 0); Long.MAX_VALUE when that overflows. */
+    static long byteCount(DType type, long[] shape) {
+        try {
+            return Math.multiplyExact(elementCount(shape), type.byteSize());
+        } catch (ArithmeticException overflow) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Data bytes of a {@code type} tensor of {@code shape}; IllegalArgumentException naming both when over {@link #MAX_BYTES}. */
+    static int checkedByteCount(DType type, long[] shape) {
+        long bytes = byteCount(type, shape);
+        if (bytes > MAX_BYTES) {
+            throw new IllegalArgumentException("A " + type.onnxName() + Arrays.toString(shape) + " tensor is "
+                    + (bytes == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : bytes)
+                    + " bytes; the limit for one tensor is 2 GiB");
         }
         return (int) bytes;
     }

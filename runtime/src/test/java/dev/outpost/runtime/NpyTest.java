@@ -80,6 +80,22 @@ class NpyTest {
     }
 
     @Test
+    void read_rejectsAHeaderShapeBeyondTheTensorLimit_asInvalidArgument() {
+        byte[] huge = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }", new byte[8]);
+        assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(huge), "huge.npy"))
+                .isInstanceOf(InferenceException.class)
+                .hasMessageContaining("INVALID_ARGUMENT")
+                .hasMessageContaining("huge.npy")
+                .hasMessageContaining("[100000, 100000]")
+                .hasMessageContaining("2 GiB");
+        byte[] overflowing = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }",
+                new byte[8]);
+        assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(overflowing), "overflow.npy"))
+                .isInstanceOf(InferenceException.class)
+                .hasMessageContaining("overflow.npy");
+    }
+
+    @Test
     void read_rejectsFortranOrderAndUnknownDtype() {
         byte[] fortran = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", new byte[4]);
         assertThatThrownBy(() -> Npy.read(new ByteArrayInputStream(fortran), "f.npy"))
