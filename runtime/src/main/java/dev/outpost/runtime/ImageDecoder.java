@@ -28,6 +28,9 @@ import javax.imageio.stream.ImageInputStream;
  */
 final class ImageDecoder {
 
+    /** The largest image decoded: 100 megapixels (300 MB of RGB), far above any camera frame a model takes. */
+    static final long MAX_PIXELS = 100_000_000L;
+
     static {
         ImageIO.setUseCache(false);
     }
@@ -62,6 +65,7 @@ final class ImageDecoder {
                 reader.setInput(in, true, true);
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((ignored, warning) -> warnings.add(warning));
+                checkSize(reader.getWidth(0), reader.getHeight(0), source, format);
                 BufferedImage image = reader.read(0);
                 if (!warnings.isEmpty()) {
                     throw fail(source + " is a damaged or truncated " + format + " (" + bytes.length + " bytes): "
@@ -80,6 +84,18 @@ final class ImageDecoder {
             }
             throw fail(source + " is a damaged or truncated " + format + " (" + bytes.length + " bytes): "
                     + e.getClass().getSimpleName() + ": " + detail, e);
+        }
+    }
+
+    /**
+     * Refuses an image whose declared size is beyond {@link #MAX_PIXELS} before any pixel memory is
+     * taken: a few hundred bytes of PNG can declare 40000x40000 pixels (a decompression bomb).
+     */
+    static void checkSize(int width, int height, String source, String format) {
+        long pixels = (long) width * height;
+        if (width <= 0 || height <= 0 || pixels > MAX_PIXELS) {
+            throw fail(source + " is a " + format + " of " + width + "x" + height + " pixels; expected a non-empty"
+                    + " image of at most " + MAX_PIXELS / 1_000_000 + " megapixels", null);
         }
     }
 

@@ -15,8 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** One session shared by many threads gives the serial results; 10,000 runs with failures leak no native memory. */
+// A deadlock between run() and close() must fail the build, not hang it.
+@Timeout(value = 180)
 class ConcurrencyAndLeakTest {
 
     private static final int THREADS = 8;

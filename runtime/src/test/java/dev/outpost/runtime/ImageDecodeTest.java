@@ -37,6 +37,24 @@ class ImageDecodeTest {
     }
 
     @Test
+    void png_declaring_a_huge_size_is_refused_before_any_pixel_memory_is_taken() throws IOException {
+        java.awt.image.BufferedImage tiny = new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(tiny, "png", out);
+        byte[] png = out.toByteArray();
+        // IHDR starts at byte 8: length(4) "IHDR"(4) width(4) height(4) ...; its CRC covers type + data (17 bytes).
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(png);
+        header.putInt(16, 40_000).putInt(20, 40_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        header.putInt(29, (int) crc.getValue());
+        assertThatThrownBy(() -> Image.decode(png, "bomb.png"))
+                .isInstanceOf(InferenceException.class)
+                .hasMessageContaining("bomb.png is a PNG of 40000x40000 pixels")
+                .hasMessageContaining("at most 100 megapixels");
+    }
+
+    @Test
     void png_rgb_decodes_to_the_exact_pixels() throws IOException {
         Path file = dir.resolve("rgb.png");
         Files.write(file, encode(pattern(BufferedImage.TYPE_INT_RGB, 5, 4), "png"));
