@@ -253,8 +253,8 @@ public final class InferenceServer implements AutoCloseable {
             } catch (InferenceException e) {
                 throw new ServingException(ServingException.Code.INVALID_REQUEST, e.getMessage(), e);
             }
-            ModelStatus status1 = models.status(name, version);
-            String kind = status1.pipeline();
+            ModelStatus modelStatus = models.status(name, version);
+            String kind = modelStatus.pipeline();
             if (detect != kind.equals("detection")) {
                 if (kind.equals("classification") || kind.equals("detection")) {
                     throw new ServingException(ServingException.Code.INVALID_REQUEST, "Model " + name + " is a "
@@ -264,7 +264,7 @@ public final class InferenceServer implements AutoCloseable {
                         + (detect ? "detection" : "classification") + " pipeline: " + (kind.isEmpty() ? "not loaded" : kind));
             }
             PipelineRun run = await(models.predict(name, version, List.of(image)));
-            send(res, 200, predictionJson(status1, run, image), JSON);
+            send(res, 200, predictionJson(modelStatus, run, image), JSON);
         });
         models.metrics().request(name, version, String.valueOf(status));
     }

@@ -1,8 +1,7 @@
 package dev.outpost.serving;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,11 +27,14 @@ interface TaskTimer extends AutoCloseable {
 
     /** A timer on one daemon platform thread. */
     static TaskTimer system() {
-        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = new Thread(runnable, "outpost-serving-timer");
             thread.setDaemon(true);
             return thread;
         });
+        // Every request schedules its timeout and cancels it when answered: drop cancelled tasks at
+        // once, or a busy server would keep request-timeout x rate of them in the queue.
+        executor.setRemoveOnCancelPolicy(true);
         return new TaskTimer() {
             @Override
             public Scheduled schedule(Duration delay, Runnable task) {
