@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             PredictCommand.class,
             DemoCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {

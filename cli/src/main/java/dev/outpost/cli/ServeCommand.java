@@ -1,0 +1,131 @@
+package dev.outpost.cli;
+
+import dev.outpost.serving.InferenceServer;
+import dev.outpost.serving.ModelManager;
+import dev.outpost.serving.ModelRepository;
+import dev.outpost.serving.ModelState;
+import dev.outpost.serving.ModelStatus;
+import dev.outpost.serving.ServerConfig;
+import dev.outpost.serving.ServingConfig;
+import dev.outpost.serving.ServingException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code outpost serve}: serves models over the Open Inference Protocol v2 (REST) until stopped. */
+@Command(
+        name = "serve",
+        sortOptions = false,
+        description = {
+            "Serve models over the Open Inference Protocol v2 (KServe v2 / Triton REST, with binary tensors),",
+            "with dynamic batching, bounded queues (503 + Retry-After when full) and Prometheus /metrics.",
+            "",
+            "Give model files (each is model <file name>, version 1) or a repository folder in Triton's",
+            "layout: DIR/<model>/<version>/model.onnx, with optional DIR/<model>/config.properties",
+            "(max-queue-size, max-concurrent-runs, intra-op-threads, max-batch-size, max-queue-delay-ms,",
+            "preferred-batch-sizes, request-timeout-ms). A model that fails to load is reported and the",
+            "server serves the others. Ctrl-C or SIGTERM shuts down gracefully (drains running requests)."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  outpost serve ../shared/models/squeezenet1.0-fp32.onnx ../shared/models/yolox_nano.onnx",
+            "  outpost serve --repository models/ --http-port 8000 --host 0.0.0.0",
+            "  curl -s localhost:8000/v2/models/squeezenet1.0-fp32",
+            "  curl -s --data-binary @cat.jpg -H 'Content-Type: image/jpeg' localhost:8000/v2/models/squeezenet1.0-fp32/classify",
+            "",
+            "Exit status: 0 after a graceful shutdown, 1 failure (message on stderr), 2 usage error."
+        })
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "0..*", paramLabel = "MODEL", description = "Model files (.onnx) to serve.")
+    List<Path> models = List.of();
+
+    @Option(names = "--repository", paramLabel = "DIR", description = "A model repository folder (Triton layout).")
+    Path repository;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8000",
+            description = "REST port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int httpPort;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
+    String host;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        InferenceServer server = start(spec.commandLine().getOut());
+        CountDownLatch stopped = new CountDownLatch(1);
+        PrintWriter out = spec.commandLine().getOut();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            out.println("Shutting down: refusing new requests, draining the running ones");
+            out.flush();
+            server.close();
+            out.println("Stopped");
+            out.flush();
+            stopped.countDown();
+        }, "outpost-serve-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    /** Loads the models, starts listening and logs start-up times; the caller closes the server. */
+    InferenceServer start(PrintWriter out) {
+        if ((repository == null) == models.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Give model files or --repository DIR (one of them, not both)");
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--http-port must be within 0..65535, got " + httpPort);
+        }
+        Instant processStart = ProcessHandle.current().info().startInstant().orElse(Instant.now());
+        ModelManager manager;
+        try {
+            ModelRepository source = repository != null ? ModelRepository.of(repository) : ModelRepository.ofFiles(models);
+            manager = ModelManager.create(source, ServingConfig.defaults());
+        } catch (ServingException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+        try {
+            List<ModelStatus> statuses = manager.loadAll();
+            for (ModelStatus status : statuses) {
+                if (status.state() == ModelState.READY) {
+                    out.printf("Loaded %s version %s in %d ms (%s%s)%n", status.name(), status.version(),
+                            status.loadTime().toMillis(), status.pipeline(), status.batching() ? ", dynamic batching" : "");
+                } else {
+                    out.printf("FAILED to load %s version %s: %s%n", status.name(), status.version(), status.reason());
+                }
+            }
+            InferenceServer server;
+            try {
+                server = InferenceServer.start(manager, new ServerConfig(host, httpPort,
+                        ServerConfig.defaults().maxRequestBytes()));
+            } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
+                throw new CliException("Cannot listen on " + host + ":" + httpPort + ": " + e.getMessage(), e);
+            }
+            long ready = statuses.stream().filter(ModelStatus::ready).count();
+            out.printf("Serving %d of %d model versions on http://%s:%d (OIP v2 REST; /metrics); process start to "
+                    + "ready: %d ms%n", ready, statuses.size(), host, server.port(),
+                    Duration.between(processStart, Instant.now()).toMillis());
+            out.flush();
+            return server;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e instanceof ServingException ? new CliException(e.getMessage(), e) : e;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.outpost.serving.InferenceServer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeCommandTest {
+
+    @TempDir
+    Path temp;
+
+    private static Path sharedModel(String name) {
+        Path dir = Path.of(System.getProperty("outpost.models", "../shared/models"));
+        assumeTrue(Files.isDirectory(dir), "no models folder at " + dir + "; set -Doutpost.models");
+        return dir.resolve(name);
+    }
+
+    /** The serve command as picocli builds it from arguments, started in-process. */
+    private static ServeCommand parsed(String... args) {
+        CommandLine cli = OutpostCli.commandLine(new Locations(Path.of("/nonexistent/models"),
+                Path.of("/nonexistent/data")), Map.of());
+        CommandLine.ParseResult result = cli.parseArgs(args);
+        return (ServeCommand) result.subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void serve_loadsTheModels_logsLoadAndStartupTimes_andAnswersOverHttp() throws Exception {
+        Path mnist = sharedModel("mnist_cnn_pytorch.onnx");
+        Files.createDirectories(temp.resolve("repo/digits/1"));
+        Files.copy(mnist, temp.resolve("repo/digits/1/model.onnx"));
+        Files.createDirectories(temp.resolve("repo/bad/1"));
+        Files.writeString(temp.resolve("repo/bad/1/model.onnx"), "garbage");
+        StringWriter log = new StringWriter();
+
+        try (InferenceServer server = parsed("serve", "--repository", temp.resolve("repo").toString(),
+                "--http-port", "0").start(new PrintWriter(log, true))) {
+            HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + server.port() + "/v2/models/digits/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).isEqualTo(200);
+        }
+        assertThat(log.toString()).containsPattern("Loaded digits version 1 in \\d+ ms")
+                .contains("FAILED to load bad version 1: ")
+                .containsPattern("Serving 1 of 2 model versions on http://127.0.0.1:\\d+ .*process start to ready: \\d+ ms");
+    }
+
+    @Test
+    void serve_withModelFiles_namesEachModelByItsFile() throws Exception {
+        Path mnist = sharedModel("mnist_cnn_pytorch.onnx");
+        StringWriter log = new StringWriter();
+        try (InferenceServer server = parsed("serve", mnist.toString(), "--http-port", "0")
+                .start(new PrintWriter(log, true))) {
+            assertThat(server.models().index()).extracting(status -> status.name() + "@" + status.version())
+                    .containsExactly("mnist_cnn_pytorch@1");
+        }
+        assertThat(log.toString()).contains("Loaded mnist_cnn_pytorch version 1 in ");
+    }
+
+    @Test
+    void serve_withoutModelsOrWithBoth_isAUsageError() {
+        CliRun neither = CliRun.run("serve");
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).contains("Give model files or --repository DIR (one of them, not both)");
+
+        CliRun both = CliRun.run("serve", "a.onnx", "--repository", "dir");
+        assertThat(both.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void serve_withAMissingRepository_failsWithTheReason() {
+        CliRun run = CliRun.run("serve", "--repository", temp.resolve("missing").toString(), "--http-port", "0");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("is not a folder; expected DIR/<model>/<version>/model.onnx")
+                .doesNotContain("at dev.outpost");
+    }
+}

@@ -1,0 +1,456 @@
+package dev.outpost.serving;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.outpost.runtime.Classification;
+import dev.outpost.runtime.Detection;
+import dev.outpost.runtime.Image;
+import dev.outpost.runtime.InferenceException;
+import dev.outpost.runtime.PipelineRun;
+import dev.outpost.runtime.Prediction;
+import dev.outpost.runtime.TensorSpec;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderName;
+import io.helidon.http.Status;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Open Inference Protocol v2 REST server (Helidon SE WebServer, one virtual thread per request)
+ * over a {@link ModelManager}: health, server and model metadata, readiness, inference with JSON
+ * or binary tensors, the repository API, image classify/detect endpoints and Prometheus
+ * {@code /metrics}. Error bodies are {@code {"error": "..."}}; see {@link HttpErrors} for statuses.
+ *
+ * <p>Thread-safe. The server owns the manager it was started with: {@link #close()} stops taking
+ * requests (503), drains queued and running ones, stops listening, then closes the manager.
+ * Close is idempotent.
+ */
+public final class InferenceServer implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
+    private static final HeaderName INFERENCE_HEADER = HeaderNames.create(OipCodec.HEADER_LENGTH);
+    private static final String JSON = "application/json";
+
+    private final ModelManager models;
+    private final ServerConfig config;
+    private final WebServer server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> draining = new CompletableFuture<>();
+
+    private InferenceServer(ModelManager models, ServerConfig config) {
+        this.models = models;
+        this.config = config;
+        this.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownHook(false)
+                .routing(this::routes)
+                .build()
+                .start();
+    }
+
+    /**
+     * Starts listening. Load the models first ({@link ModelManager#loadAll()}); the server reports
+     * ready as soon as it listens.
+     *
+     * @param models the manager to serve; the server takes ownership and closes it
+     */
+    public static InferenceServer start(ModelManager models, ServerConfig config) {
+        return new InferenceServer(models, config);
+    }
+
+    /** The port the server listens on (the one picked when the config said 0). */
+    public int port() {
+        return server.port();
+    }
+
+    /** The manager being served. */
+    public ModelManager models() {
+        return models;
+    }
+
+    /** Completes when {@link #close()} has started refusing new requests (tests wait on it). */
+    CompletableFuture<Void> draining() {
+        return draining;
+    }
+
+    private void routes(HttpRouting.Builder routing) {
+        routing.get("/v2/health/live", (req, res) -> json(res, 200, "{\"live\":true}"))
+                .get("/v2/health/ready", (req, res) -> {
+                    boolean ready = models.isLive() && !closed.get();
+                    json(res, ready ? 200 : 503, "{\"ready\":" + ready + "}");
+                })
+                .get("/v2", (req, res) -> handle(res, () -> serverMetadata(res)))
+                .get("/metrics", (req, res) -> {
+                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    res.send(models.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                })
+                .get("/v2/models/{name}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
+                .get("/v2/models/{name}/versions/{version}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
+                .get("/v2/models/{name}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
+                .get("/v2/models/{name}/versions/{version}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
+                .post("/v2/models/{name}/infer", this::infer)
+                .post("/v2/models/{name}/versions/{version}/infer", this::infer)
+                .post("/v2/models/{name}/classify", (req, res) -> image(req, res, false))
+                .post("/v2/models/{name}/versions/{version}/classify", (req, res) -> image(req, res, false))
+                .post("/v2/models/{name}/detect", (req, res) -> image(req, res, true))
+                .post("/v2/models/{name}/versions/{version}/detect", (req, res) -> image(req, res, true))
+                .post("/v2/repository/index", (req, res) -> handle(res, () -> repositoryIndex(req, res)))
+                .post("/v2/repository/models/{name}/load", (req, res) -> handle(res, () -> load(req, res)))
+                .post("/v2/repository/models/{name}/unload", (req, res) -> handle(res, () -> {
+                    body(req);
+                    models.unload(req.path().pathParameters().get("name"));
+                    json(res, 200, "{}");
+                }));
+    }
+
+    private interface Action {
+        void run() throws Exception;
+    }
+
+    /** Runs an endpoint, turning every failure into an OIP error body; never lets one escape. */
+    private int handle(ServerResponse res, Action action) {
+        try {
+            action.run();
+            return res.status().code();
+        } catch (ServingException e) {
+            return error(res, e);
+        } catch (ExecutionException e) {
+            return e.getCause() instanceof ServingException serving ? error(res, serving) : internal(res, e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error(res, new ServingException(ServingException.Code.SHUTTING_DOWN, "Interrupted while waiting"));
+        } catch (Exception | Error e) {
+            return internal(res, e);
+        }
+    }
+
+    private int internal(ServerResponse res, Throwable e) {
+        LOG.log(System.Logger.Level.ERROR, "Internal error while answering a request", e);
+        models.metrics().error("internal");
+        return send(res, 500, OipEncoder.error("Internal server error: " + e), JSON);
+    }
+
+    private static int error(ServerResponse res, ServingException e) {
+        int status = HttpErrors.status(e.code());
+        if (HttpErrors.retryable(e.code())) {
+            res.header(HeaderNames.RETRY_AFTER, HttpErrors.RETRY_AFTER_SECONDS);
+        }
+        return send(res, status, OipEncoder.error(e.getMessage()), JSON);
+    }
+
+    private static int send(ServerResponse res, int status, byte[] body, String contentType) {
+        if (!res.isSent()) {
+            res.status(Status.create(status));
+            res.header(HeaderNames.CONTENT_TYPE, contentType);
+            res.send(body);
+        }
+        return status;
+    }
+
+    private static void json(ServerResponse res, int status, String body) {
+        send(res, status, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), JSON);
+    }
+
+    private static String version(ServerRequest req) {
+        return req.path().pathParameters().first("version").orElse("");
+    }
+
+    private byte[] body(ServerRequest req) throws IOException {
+        OptionalLong length = req.headers().contentLength();
+        if (length.isPresent() && length.getAsLong() > config.maxRequestBytes()) {
+            throw tooLarge(length.getAsLong());
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] data = in.readNBytes((int) config.maxRequestBytes() + 1);
+            if (data.length > config.maxRequestBytes()) {
+                throw tooLarge(-1);
+            }
+            return data;
+        }
+    }
+
+    private ServingException tooLarge(long length) {
+        models.metrics().error(ServingException.Code.PAYLOAD_TOO_LARGE);
+        return new ServingException(ServingException.Code.PAYLOAD_TOO_LARGE, "The request body has "
+                + (length >= 0 ? length + " bytes" : "more bytes") + "; the limit is " + config.maxRequestBytes());
+    }
+
+    private void infer(ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("name");
+        String version = version(req);
+        String[] answered = {version};
+        int status = handle(res, () -> {
+            refuseWhenClosing(name);
+            byte[] body = body(req);
+            int jsonLength = -1;
+            var header = req.headers().value(INFERENCE_HEADER);
+            if (header.isPresent()) {
+                try {
+                    jsonLength = Integer.parseInt(header.get().trim());
+                } catch (NumberFormatException e) {
+                    throw new ServingException(ServingException.Code.INVALID_REQUEST, OipCodec.HEADER_LENGTH
+                            + " must be a byte count, got '" + header.get() + "'");
+                }
+            }
+            OipCodec.Decoded decoded = OipCodec.decode(body, jsonLength, name, version);
+            try {
+                Future<InferenceResponse> future = models.infer(decoded.request());
+                try (InferenceResponse response = await(future)) {
+                    answered[0] = response.version();
+                    OipEncoder.Encoded encoded = OipEncoder.encode(response, decoded);
+                    if (encoded.binary()) {
+                        res.header(INFERENCE_HEADER, String.valueOf(encoded.jsonLength()));
+                        send(res, 200, encoded.body(), "application/octet-stream");
+                    } else {
+                        send(res, 200, encoded.body(), JSON);
+                    }
+                }
+            } finally {
+                decoded.release();
+            }
+        });
+        models.metrics().request(name, answered[0], String.valueOf(status));
+    }
+
+    private void refuseWhenClosing(String model) {
+        if (closed.get()) {
+            throw new ServingException(ServingException.Code.SHUTTING_DOWN, "The server is shutting down; model "
+                    + model + " takes no new requests");
+        }
+    }
+
+    private static <T> T await(Future<T> future) throws ExecutionException, InterruptedException {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            future.cancel(false);
+            throw e;
+        }
+    }
+
+    private void image(ServerRequest req, ServerResponse res, boolean detect) {
+        String name = req.path().pathParameters().get("name");
+        String version = version(req);
+        int status = handle(res, () -> {
+            refuseWhenClosing(name);
+            byte[] body = body(req);
+            String contentType = req.headers().contentType().map(Object::toString).orElse("");
+            byte[] file = Multipart.boundary(contentType).map(boundary -> Multipart.file(body, boundary)).orElse(body);
+            Image image;
+            try {
+                image = Image.decode(file, "the request body");
+            } catch (InferenceException e) {
+                throw new ServingException(ServingException.Code.INVALID_REQUEST, e.getMessage(), e);
+            }
+            ModelStatus modelStatus = models.status(name, version);
+            String kind = modelStatus.pipeline();
+            if (detect != kind.equals("detection")) {
+                if (kind.equals("classification") || kind.equals("detection")) {
+                    throw new ServingException(ServingException.Code.INVALID_REQUEST, "Model " + name + " is a "
+                            + kind + " model; use /v2/models/" + name + (kind.equals("detection") ? "/detect" : "/classify"));
+                }
+                throw new ServingException(ServingException.Code.INVALID_REQUEST, "Model " + name + " has no "
+                        + (detect ? "detection" : "classification") + " pipeline: " + (kind.isEmpty() ? "not loaded" : kind));
+            }
+            PipelineRun run = await(models.predict(name, version, List.of(image)));
+            send(res, 200, predictionJson(modelStatus, run, image), JSON);
+        });
+        models.metrics().request(name, version, String.valueOf(status));
+    }
+
+    private static byte[] predictionJson(ModelStatus status, PipelineRun run, Image image) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            Prediction prediction = run.only();
+            out.writeStartObject();
+            out.writeStringField("model_name", status.name());
+            out.writeStringField("model_version", status.version());
+            out.writeNumberField("width", image.width());
+            out.writeNumberField("height", image.height());
+            if (status.pipeline().equals("detection")) {
+                out.writeArrayFieldStart("detections");
+                for (Detection detection : prediction.detections()) {
+                    out.writeStartObject();
+                    out.writeNumberField("class_index", detection.classIndex());
+                    out.writeStringField("label", detection.label());
+                    out.writeNumberField("score", detection.score());
+                    out.writeArrayFieldStart("box");
+                    out.writeNumber(detection.x1());
+                    out.writeNumber(detection.y1());
+                    out.writeNumber(detection.x2());
+                    out.writeNumber(detection.y2());
+                    out.writeEndArray();
+                    out.writeEndObject();
+                }
+            } else {
+                out.writeArrayFieldStart("classes");
+                for (Classification classification : prediction.classes()) {
+                    out.writeStartObject();
+                    out.writeNumberField("class_index", classification.classIndex());
+                    out.writeStringField("label", classification.label());
+                    out.writeNumberField("score", classification.score());
+                    out.writeEndObject();
+                }
+            }
+            out.writeEndArray();
+            out.writeObjectFieldStart("timings_ms");
+            out.writeNumberField("preprocess", run.preprocess().toNanos() / 1e6);
+            out.writeNumberField("inference", run.inference().toNanos() / 1e6);
+            out.writeNumberField("postprocess", run.postprocess().toNanos() / 1e6);
+            out.writeEndObject();
+            out.writeEndObject();
+        }
+        return bytes.toByteArray();
+    }
+
+    private void serverMetadata(ServerResponse res) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            out.writeStartObject();
+            out.writeStringField("name", "outpost");
+            out.writeStringField("version", versionOfThisModule());
+            out.writeArrayFieldStart("extensions");
+            out.writeString("binary_tensor_data");
+            out.writeString("model_repository");
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    private static String versionOfThisModule() {
+        String version = InferenceServer.class.getPackage().getImplementationVersion();
+        return version == null ? "0.1.0-SNAPSHOT" : version;
+    }
+
+    private void modelMetadata(ServerRequest req, ServerResponse res) throws IOException {
+        String name = req.path().pathParameters().get("name");
+        ModelStatus status = models.status(name, version(req));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            out.writeStartObject();
+            out.writeStringField("name", status.name());
+            out.writeArrayFieldStart("versions");
+            for (ModelStatus each : models.index()) {
+                if (each.name().equals(name)) {
+                    out.writeString(each.version());
+                }
+            }
+            out.writeEndArray();
+            out.writeStringField("platform", "onnxruntime_onnx");
+            tensors(out, "inputs", status.inputs());
+            tensors(out, "outputs", status.outputs());
+            out.writeStringField("state", status.state().name());
+            if (!status.reason().isEmpty()) {
+                out.writeStringField("reason", status.reason());
+            }
+            out.writeNumberField("load_time_ms", status.loadTime().toNanos() / 1e6);
+            out.writeBooleanField("dynamic_batching", status.batching());
+            out.writeStringField("pipeline", status.pipeline());
+            out.writeEndObject();
+        }
+        send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    private static void tensors(JsonGenerator out, String field, List<TensorSpec> specs) throws IOException {
+        out.writeArrayFieldStart(field);
+        for (TensorSpec spec : specs) {
+            out.writeStartObject();
+            out.writeStringField("name", spec.name());
+            out.writeStringField("datatype", spec.type().oipName());
+            out.writeArrayFieldStart("shape");
+            for (long dim : spec.shape()) {
+                out.writeNumber(dim < 0 ? -1 : dim);
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        out.writeEndArray();
+    }
+
+    private void modelReady(ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("name");
+        ModelStatus status = models.status(name, version(req));
+        json(res, status.ready() ? 200 : 400, "{\"name\":" + quote(name) + ",\"ready\":" + status.ready() + "}");
+    }
+
+    private void repositoryIndex(ServerRequest req, ServerResponse res) throws IOException {
+        byte[] body = body(req);
+        boolean readyOnly = body.length > 0 && new String(body, java.nio.charset.StandardCharsets.UTF_8)
+                .replace(" ", "").contains("\"ready\":true");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            out.writeStartArray();
+            for (ModelStatus status : models.index()) {
+                if (readyOnly && !status.ready()) {
+                    continue;
+                }
+                out.writeStartObject();
+                out.writeStringField("name", status.name());
+                out.writeStringField("version", status.version());
+                out.writeStringField("state", status.state().name());
+                out.writeStringField("reason", status.reason());
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+        }
+        send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    private void load(ServerRequest req, ServerResponse res) throws IOException {
+        body(req);
+        String name = req.path().pathParameters().get("name");
+        List<ModelStatus> statuses = models.load(name);
+        List<ModelStatus> failed = statuses.stream().filter(status -> status.state() == ModelState.FAILED).toList();
+        if (!failed.isEmpty()) {
+            throw new ServingException(ServingException.Code.INVALID_REPOSITORY, "Model " + name + " failed to load: "
+                    + failed.stream().map(status -> "version " + status.version() + ": " + status.reason()).toList());
+        }
+        json(res, 200, "{}");
+    }
+
+    private static String quote(String text) {
+        return new String(OipEncoder.error(text), java.nio.charset.StandardCharsets.UTF_8)
+                .replaceFirst("^\\{\"error\":", "").replaceFirst("}$", "");
+    }
+
+    /**
+     * Graceful shutdown: new requests get 503, queued and running ones finish (up to the manager's
+     * drain timeout), the listener stops, then the manager closes. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        CompletableFuture<Boolean> drained = CompletableFuture.supplyAsync(models::drain);
+        draining.complete(null);
+        try {
+            drained.join();
+        } finally {
+            try {
+                server.stop();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "Stopping the HTTP listener failed: " + e);
+            }
+            models.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "InferenceServer[" + config.host() + ":" + (server.isRunning() ? port() : "stopped") + "]";
+    }
+
+}

@@ -1,0 +1,293 @@
+package dev.outpost.serving;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The queue and run slots of one model version: a bounded queue (full: rejected at once), at most
+ * {@link ModelConfig#maxConcurrentRuns()} model calls at a time, dynamic batching of compatible
+ * requests (same batch key) and per-request timeouts. Time comes from the injected clock and timer.
+ *
+ * <p>Batching follows Triton's dynamic batcher: a batch is dispatched when it reaches the max batch
+ * size, when it can be cut to a preferred size, when the next queued request cannot join it, or when
+ * its oldest request has waited the max queue delay.
+ *
+ * <p>Thread-safe: one lock guards the queue; model calls run outside it on the scheduler's own
+ * platform threads (ONNX Runtime calls are native and would pin virtual threads anyway).
+ */
+final class ModelScheduler implements AutoCloseable {
+
+    /** Runs a batch on a worker thread; completes every {@link Pending#result} it can. */
+    interface Runner {
+        void run(List<Pending> batch);
+    }
+
+    /** One queued or running unit of work. */
+    static final class Pending {
+        final Object work;
+        final int rows;
+        final Object batchKey;
+        final Instant enqueued;
+        final CompletableFuture<Object> result = new CompletableFuture<>();
+        volatile Instant started;
+        TaskTimer.Scheduled timeout;
+
+        Pending(Object work, int rows, Object batchKey, Instant enqueued) {
+            this.work = work;
+            this.rows = rows;
+            this.batchKey = batchKey;
+            this.enqueued = enqueued;
+        }
+
+        Duration queueTime() {
+            Instant start = started;
+            return start == null ? Duration.ZERO : Duration.between(enqueued, start);
+        }
+    }
+
+    private final String label;
+    private final ModelConfig config;
+    private final boolean batching;
+    private final Runner runner;
+    private final InstantSource clock;
+    private final TaskTimer timer;
+    private final ServingMetrics.ModelMetrics metrics;
+    private final ExecutorService workers;
+    private final Object lock = new Object();
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private int running;
+    private boolean draining;
+    private Instant armedFor;
+
+    ModelScheduler(String label, ModelConfig config, boolean batching, Runner runner, InstantSource clock,
+                   TaskTimer timer, ServingMetrics.ModelMetrics metrics) {
+        this.label = label;
+        this.config = config;
+        this.batching = batching && config.maxBatchSize() > 1;
+        this.runner = runner;
+        this.clock = clock;
+        this.timer = timer;
+        this.metrics = metrics;
+        AtomicInteger count = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(config.maxConcurrentRuns(), runnable -> {
+            Thread thread = new Thread(runnable, "outpost-run-" + label + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** True when compatible requests are batched. */
+    boolean batching() {
+        return batching;
+    }
+
+    /**
+     * Queues work.
+     *
+     * @param rows rows along the batch dimension (1 for unbatchable work)
+     * @param batchKey equal keys may run in one batch; null: never batched
+     * @throws ServingException QUEUE_FULL when the queue holds max-queue-size requests, SHUTTING_DOWN when draining
+     */
+    Pending submit(Object work, int rows, Object batchKey) {
+        Pending pending = new Pending(work, rows, batching ? batchKey : null, clock.instant());
+        synchronized (lock) {
+            if (draining) {
+                throw new ServingException(ServingException.Code.SHUTTING_DOWN, "Model " + label
+                        + " is shutting down or unloading and takes no new requests");
+            }
+            if (queue.size() >= config.maxQueueSize()) {
+                throw new ServingException(ServingException.Code.QUEUE_FULL, "Model " + label + " has " + queue.size()
+                        + " requests queued (max-queue-size " + config.maxQueueSize() + ") and " + running
+                        + " running; retry later");
+            }
+            queue.addLast(pending);
+        }
+        if (!config.requestTimeout().isZero()) {
+            pending.timeout = timer.schedule(config.requestTimeout(), () -> expire(pending));
+        }
+        pending.result.whenComplete((value, error) -> {
+            if (pending.timeout != null) {
+                pending.timeout.cancel();
+            }
+            if (error instanceof CancellationException) {
+                synchronized (lock) {
+                    queue.remove(pending);
+                }
+            }
+        });
+        dispatch();
+        return pending;
+    }
+
+    /** Requests waiting to run. */
+    int queued() {
+        synchronized (lock) {
+            return queue.size();
+        }
+    }
+
+    /** Model calls running now. */
+    int running() {
+        synchronized (lock) {
+            return running;
+        }
+    }
+
+    /** Stops accepting work; the future completes once the queue is empty and no call runs. */
+    CompletableFuture<Void> drain() {
+        synchronized (lock) {
+            draining = true;
+        }
+        dispatch();
+        checkDrained();
+        return drained;
+    }
+
+    /** Stops the worker threads; call after {@link #drain()} completed. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            draining = true;
+        }
+        workers.shutdown();
+    }
+
+    private void expire(Pending pending) {
+        boolean wasQueued;
+        synchronized (lock) {
+            wasQueued = queue.remove(pending);
+        }
+        if (pending.result.isDone()) {
+            return;
+        }
+        String where = wasQueued ? "waited in the queue for " + Duration.between(pending.enqueued, clock.instant())
+                .toMillis() + " ms and never ran" : "was still running";
+        if (pending.result.completeExceptionally(new ServingException(ServingException.Code.TIMEOUT, "Request to model "
+                + label + " timed out: it " + where + "; request-timeout is " + config.requestTimeout().toMillis()
+                + " ms"))) {
+            metrics.queue.observe(ServingMetrics.seconds(Duration.between(pending.enqueued, clock.instant())));
+        }
+        checkDrained();
+    }
+
+    private void dispatch() {
+        List<List<Pending>> batches = new ArrayList<>();
+        synchronized (lock) {
+            Instant now = clock.instant();
+            while (running < config.maxConcurrentRuns() && !queue.isEmpty()) {
+                List<Pending> batch = nextBatch(now);
+                if (batch.isEmpty()) {
+                    break;
+                }
+                for (Pending pending : batch) {
+                    queue.remove(pending);
+                    pending.started = now;
+                }
+                running++;
+                batches.add(batch);
+            }
+        }
+        for (List<Pending> batch : batches) {
+            workers.execute(() -> execute(batch));
+        }
+    }
+
+    /** The next batch to run, or an empty list when the head should wait for more requests (timer armed). */
+    private List<Pending> nextBatch(Instant now) {
+        Pending head = queue.peekFirst();
+        if (!batching || head.batchKey == null || head.rows >= config.maxBatchSize()) {
+            return List.of(head);
+        }
+        List<Pending> candidates = new ArrayList<>();
+        int rows = 0;
+        boolean blocked = false;
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending next = it.next();
+            if (!Objects.equals(head.batchKey, next.batchKey) || rows + next.rows > config.maxBatchSize()) {
+                blocked = true;
+                break;
+            }
+            candidates.add(next);
+            rows += next.rows;
+        }
+        if (rows == config.maxBatchSize() || blocked || draining) {
+            return candidates;
+        }
+        for (int i = config.preferredBatchSizes().size() - 1; i >= 0; i--) {
+            int preferred = config.preferredBatchSizes().get(i);
+            int sum = 0;
+            for (int taken = 0; taken < candidates.size() && sum < preferred; taken++) {
+                sum += candidates.get(taken).rows;
+                if (sum == preferred) {
+                    return List.copyOf(candidates.subList(0, taken + 1));
+                }
+            }
+        }
+        Instant deadline = head.enqueued.plus(config.maxQueueDelay());
+        if (!now.isBefore(deadline)) {
+            return candidates;
+        }
+        if (armedFor == null || deadline.isBefore(armedFor)) {
+            armedFor = deadline;
+            timer.schedule(Duration.between(now, deadline), () -> {
+                synchronized (lock) {
+                    armedFor = null;
+                }
+                dispatch();
+            });
+        }
+        return List.of();
+    }
+
+    private void execute(List<Pending> batch) {
+        List<Pending> live = batch.stream().filter(pending -> !pending.result.isDone()).toList();
+        Instant start = clock.instant();
+        try {
+            if (!live.isEmpty()) {
+                for (Pending pending : live) {
+                    metrics.queue.observe(ServingMetrics.seconds(pending.queueTime()));
+                }
+                metrics.batch.observe(live.stream().mapToInt(pending -> pending.rows).sum());
+                runner.run(live);
+                metrics.compute.observe(ServingMetrics.seconds(Duration.between(start, clock.instant())));
+            }
+        } catch (RuntimeException | Error e) {
+            ServingException failure = e instanceof ServingException serving ? serving
+                    : new ServingException(ServingException.Code.INFERENCE_FAILED, "Model " + label + " failed: " + e, e);
+            live.forEach(pending -> pending.result.completeExceptionally(failure));
+        } finally {
+            synchronized (lock) {
+                running--;
+            }
+            dispatch();
+            checkDrained();
+        }
+    }
+
+    private void checkDrained() {
+        boolean done;
+        synchronized (lock) {
+            done = draining && queue.isEmpty() && running == 0;
+        }
+        if (done) {
+            drained.complete(null);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ModelScheduler[" + label + ", queued " + queued() + ", running " + running() + "]";
+    }
+}

@@ -1,0 +1,148 @@
+package dev.outpost.serving;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.outpost.runtime.DType;
+import dev.outpost.runtime.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes Open Inference Protocol v2 REST response bodies: outputs as JSON data or, when the request
+ * asked for it, as binary data after the JSON (Triton's binary tensor data extension; see
+ * {@link OipCodec} for the documents followed), and the error body {@code {"error": "..."}}.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class OipEncoder {
+
+    private OipEncoder() {
+    }
+
+    /** An encoded response: the body and, when binary data follows the JSON, the JSON's length. */
+    record Encoded(byte[] body, int jsonLength) {
+        boolean binary() {
+            return jsonLength >= 0;
+        }
+    }
+
+    /** Encodes a response; outputs are JSON or binary as the request asked. */
+    static Encoded encode(InferenceResponse response, OipCodec.Decoded request) {
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        ByteArrayOutputStream json = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = OipCodec.JSON.createGenerator(json)) {
+            out.writeStartObject();
+            out.writeStringField("model_name", response.model());
+            out.writeStringField("model_version", response.version());
+            if (!response.id().isEmpty()) {
+                out.writeStringField("id", response.id());
+            }
+            out.writeArrayFieldStart("outputs");
+            for (NamedTensor output : response.outputs()) {
+                out.writeStartObject();
+                out.writeStringField("name", output.name());
+                out.writeStringField("datatype", output.datatype());
+                out.writeArrayFieldStart("shape");
+                for (long dim : output.shape()) {
+                    out.writeNumber(dim);
+                }
+                out.writeEndArray();
+                if (request.binary(output.name())) {
+                    byte[] data = binaryData(output.tensor());
+                    binary.write(data);
+                    out.writeObjectFieldStart("parameters");
+                    out.writeNumberField("binary_data_size", data.length);
+                    out.writeEndObject();
+                } else {
+                    out.writeArrayFieldStart("data");
+                    writeData(out, output.tensor());
+                    out.writeEndArray();
+                }
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (binary.size() == 0 && response.outputs().stream().noneMatch(output -> request.binary(output.name()))) {
+            return new Encoded(json.toByteArray(), -1);
+        }
+        int jsonLength = json.size();
+        json.writeBytes(binary.toByteArray());
+        return new Encoded(json.toByteArray(), jsonLength);
+    }
+
+    private static byte[] binaryData(Tensor tensor) {
+        if (tensor.type() == DType.STRING) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (String value : tensor.strings()) {
+                byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length).array());
+                out.writeBytes(bytes);
+            }
+            return out.toByteArray();
+        }
+        ByteBuffer data = tensor.buffer();
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new IllegalStateException("Binary tensor data is little-endian; this platform is big-endian");
+        }
+        return bytes;
+    }
+
+    private static void writeData(JsonGenerator out, Tensor tensor) throws IOException {
+        int count = (int) tensor.elementCount();
+        if (tensor.type() == DType.STRING) {
+            for (String value : tensor.strings()) {
+                out.writeString(value);
+            }
+            return;
+        }
+        ByteBuffer data = tensor.buffer();
+        for (int i = 0; i < count; i++) {
+            switch (tensor.type()) {
+                case BOOL -> out.writeBoolean(data.get(i) != 0);
+                case FLOAT32 -> out.writeNumber(data.getFloat(i * 4));
+                case FLOAT64 -> out.writeNumber(data.getDouble(i * 8));
+                case FLOAT16 -> out.writeNumber(Float.float16ToFloat(data.getShort(i * 2)));
+                case BFLOAT16 -> out.writeNumber(Float.intBitsToFloat((data.getShort(i * 2) & 0xffff) << 16));
+                case INT8 -> out.writeNumber(data.get(i));
+                case UINT8 -> out.writeNumber(data.get(i) & 0xff);
+                case INT16 -> out.writeNumber(data.getShort(i * 2));
+                case UINT16 -> out.writeNumber(data.getShort(i * 2) & 0xffff);
+                case INT32 -> out.writeNumber(data.getInt(i * 4));
+                case UINT32 -> out.writeNumber(Integer.toUnsignedLong(data.getInt(i * 4)));
+                case INT64 -> out.writeNumber(data.getLong(i * 8));
+                case UINT64 -> out.writeNumber(Long.toUnsignedString(data.getLong(i * 8)));
+                case STRING -> throw new AssertionError("handled above");
+            }
+        }
+    }
+
+    /** The OIP error body {@code {"error": "..."}}. */
+    static byte[] error(String message) {
+        ByteArrayOutputStream json = new ByteArrayOutputStream(128);
+        try (JsonGenerator out = OipCodec.JSON.createGenerator(json)) {
+            out.writeStartObject();
+            out.writeStringField("error", message);
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return json.toByteArray();
+    }
+
+    /** A JSON writer over a fresh buffer, for the metadata endpoints. */
+    static JsonGenerator generator(ByteArrayOutputStream out) {
+        try {
+            return OipCodec.JSON.createGenerator(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

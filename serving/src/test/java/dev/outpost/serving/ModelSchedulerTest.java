@@ -1,0 +1,162 @@
+package dev.outpost.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler on its own, with a hand-written runner and time moved by hand. */
+class ModelSchedulerTest {
+
+    private final ManualTime time = new ManualTime();
+    private final ServingMetrics.ModelMetrics metrics = new ServingMetrics.ModelMetrics();
+    private final BlockingQueue<List<Object>> batches = new LinkedBlockingQueue<>();
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+    private volatile boolean hold;
+    private ModelScheduler scheduler;
+
+    private ModelScheduler scheduler(ModelConfig config, boolean batching) {
+        scheduler = new ModelScheduler("m@1", config, batching, batch -> {
+            entered.release();
+            if (hold) {
+                await(release);
+            }
+            batches.add(batch.stream().map(pending -> pending.work).toList());
+            batch.forEach(pending -> pending.result.complete("done " + pending.work));
+        }, time, time, metrics);
+        return scheduler;
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        if (scheduler != null) {
+            scheduler.close();
+        }
+    }
+
+    private List<Object> nextBatch() throws InterruptedException {
+        List<Object> batch = batches.poll(10, TimeUnit.SECONDS);
+        assertThat(batch).as("a batch ran within 10 s").isNotNull();
+        return batch;
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void submit_rejectsAtOnceWhenTheQueueIsFull() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.builder().maxQueueSize(2).build(), false);
+        ModelScheduler.Pending running = scheduler.submit("a", 1, null);
+        awaitRunning(1);
+        scheduler.submit("b", 1, null);
+        scheduler.submit("c", 1, null);
+
+        assertThatThrownBy(() -> scheduler.submit("d", 1, null))
+                .isInstanceOfSatisfying(ServingException.class, e -> assertThat(e.code())
+                        .isEqualTo(ServingException.Code.QUEUE_FULL))
+                .hasMessageContaining("2 requests queued (max-queue-size 2)");
+        release.countDown();
+        assertThat(running.result.get(10, TimeUnit.SECONDS)).isEqualTo("done a");
+        assertThat(List.of(nextBatch(), nextBatch(), nextBatch())).containsExactly(List.of("a"), List.of("b"),
+                List.of("c"));
+    }
+
+    @Test
+    void queuedRequestThatTimesOut_neverRuns() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.builder().requestTimeout(Duration.ofMillis(100)).build(), false);
+        ModelScheduler.Pending first = scheduler.submit("first", 1, null);
+        awaitRunning(1);
+        ModelScheduler.Pending second = scheduler.submit("second", 1, null);
+
+        time.advance(Duration.ofMillis(100));
+
+        assertThatThrownBy(() -> second.result.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOfSatisfying(ServingException.class, e -> assertThat(e.code())
+                        .isEqualTo(ServingException.Code.TIMEOUT)).hasMessageContaining("never ran");
+        assertThat(scheduler.queued()).isZero();
+        release.countDown();
+        assertThat(nextBatch()).containsExactly("first");
+        assertThat(first.result.isCompletedExceptionally()).as("the first one was running when time passed: "
+                + "it timed out too").isTrue();
+        assertThat(batches.poll(200, TimeUnit.MILLISECONDS)).as("the timed-out request never runs").isNull();
+    }
+
+    @Test
+    void batching_waitsForTheQueueDelay_thenRunsWhatIsThere() throws Exception {
+        scheduler(ModelConfig.builder().maxBatchSize(4).maxQueueDelay(Duration.ofMillis(5))
+                .requestTimeout(Duration.ZERO).build(), true);
+        scheduler.submit("a", 1, "key");
+        scheduler.submit("b", 1, "key");
+        scheduler.submit("c", 1, "key");
+        assertThat(scheduler.queued()).as("waiting for the batch to fill").isEqualTo(3);
+
+        time.advance(Duration.ofMillis(5));
+
+        assertThat(nextBatch()).containsExactly("a", "b", "c");
+        assertThat(metrics.batch.sum()).isEqualTo(3);
+    }
+
+    @Test
+    void batching_dispatchesAFullBatchAtOnce_andKeepsIncompatibleRequestsApart() throws Exception {
+        scheduler(ModelConfig.builder().maxBatchSize(4).maxQueueDelay(Duration.ofHours(1))
+                .requestTimeout(Duration.ZERO).build(), true);
+        ModelScheduler.Pending odd = scheduler.submit("x", 1, "other");
+        time.advance(Duration.ofHours(1));
+        assertThat(nextBatch()).containsExactly("x");
+        assertThat(odd.result.get(10, TimeUnit.SECONDS)).isEqualTo("done x");
+        for (String work : List.of("a", "b", "c", "d")) {
+            scheduler.submit(work, 1, "key");
+        }
+        assertThat(nextBatch()).containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
+    void batching_cutsAPreferredSizeWithoutWaiting() throws Exception {
+        scheduler(ModelConfig.builder().maxBatchSize(8).maxQueueDelay(Duration.ofHours(1))
+                .preferredBatchSizes(List.of(2)).requestTimeout(Duration.ZERO).build(), true);
+        scheduler.submit("a", 1, "key");
+        assertThat(scheduler.queued()).isEqualTo(1);
+        scheduler.submit("b", 1, "key");
+        assertThat(nextBatch()).containsExactly("a", "b");
+    }
+
+    @Test
+    void drain_runsWhatIsQueued_refusesNewWork_thenCompletes() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.defaults(), false);
+        scheduler.submit("a", 1, null);
+        awaitRunning(1);
+        ModelScheduler.Pending queued = scheduler.submit("b", 1, null);
+
+        var drained = scheduler.drain();
+
+        assertThatThrownBy(() -> scheduler.submit("c", 1, null)).isInstanceOfSatisfying(ServingException.class,
+                e -> assertThat(e.code()).isEqualTo(ServingException.Code.SHUTTING_DOWN));
+        assertThat(drained).isNotDone();
+        release.countDown();
+        drained.get(10, TimeUnit.SECONDS);
+        assertThat(queued.result.get()).isEqualTo("done b");
+    }
+
+    /** Waits until the runner was entered {@code count} times (a model call started). */
+    private void awaitRunning(int count) throws InterruptedException {
+        assertThat(entered.tryAcquire(count, 10, TimeUnit.SECONDS)).as("runner entered").isTrue();
+    }
+}
