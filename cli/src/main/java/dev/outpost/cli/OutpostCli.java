@@ -47,6 +47,10 @@ public final class OutpostCli implements Runnable {
      * @param args the command-line arguments
      */
     public static void main(String[] args) {
+        // Library modules log through System.Logger (java.util.logging here): one line per record.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tT %4$s %3$s: %5$s%6$s%n");
+        }
         System.exit(commandLine(Locations.fromEnvironment(System.getenv()), System.getenv()).execute(args));
     }
 

@@ -92,7 +92,9 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be within 0..65535, got " + httpPort);
         }
-        Instant processStart = ProcessHandle.current().info().startInstant().orElse(Instant.now());
+        // The JVM's start, not the process's: ./outpost execs java in the shell's process, whose start
+        // would include the launcher's build of outpost.jar.
+        Instant processStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         ModelManager manager;
         try {
             ModelRepository source = repository != null ? ModelRepository.of(repository) : ModelRepository.ofFiles(models);

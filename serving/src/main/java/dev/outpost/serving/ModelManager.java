@@ -318,7 +318,7 @@ public final class ModelManager implements AutoCloseable {
                     modelMetrics, () -> beforeRun.run());
             Duration loadTime = Duration.ofNanos(System.nanoTime() - startNanos);
             modelMetrics.loadSeconds = ServingMetrics.seconds(loadTime);
-            LOG.log(System.Logger.Level.INFO, "Loaded model {0} version {1} in {2} ms", source.name(),
+            LOG.log(System.Logger.Level.DEBUG, "Loaded model {0} version {1} in {2} ms", source.name(),
                     source.version(), loadTime.toMillis());
             return new Entry(source, ModelState.READY, "", loadTime, Optional.of(loaded));
         } catch (ServingException | InferenceException | IllegalArgumentException e) {
