@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -42,12 +44,37 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws InferenceException BACKEND_FAILURE when the native library cannot be loaded
      */
     public static InferenceEngine create() {
+        return new InferenceEngine(environment());
+    }
+
+    /** Stack of the thread that initializes ONNX Runtime (see {@link #environment()}). */
+    static final long INIT_STACK_BYTES = 16L << 20;
+
+    /**
+     * ONNX Runtime's process-wide environment, initialized on a thread of its own with a
+     * {@value #INIT_STACK_BYTES}-byte stack. Its native initialization needs more stack than a JVM
+     * thread's default 1 MiB leaves on some machines: on the 2-vCPU development VM it overflowed the
+     * main thread's stack (a SIGSEGV that kills the JVM without an error report) as soon as some 40
+     * jars were on the class path. Once initialized, sessions open and run on any thread.
+     */
+    private static OrtEnvironment environment() {
+        CompletableFuture<OrtEnvironment> result = new CompletableFuture<>();
+        Thread init = new Thread(null, () -> {
+            try {
+                result.complete(OrtEnvironment.getEnvironment());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        }, "outpost-ort-init", INIT_STACK_BYTES);
+        init.setDaemon(true);
+        init.start();
         try {
-            return new InferenceEngine(OrtEnvironment.getEnvironment());
-        } catch (RuntimeException | LinkageError e) {
+            return result.join();
+        } catch (CompletionException e) {
+            Throwable cause = e.getCause();
             throw new InferenceException(InferenceException.Code.BACKEND_FAILURE,
                     "ONNX Runtime could not be loaded on " + System.getProperty("os.name") + "/"
-                            + System.getProperty("os.arch") + ": " + e.getMessage(), e);
+                            + System.getProperty("os.arch") + ": " + cause.getMessage(), cause);
         }
     }
 
