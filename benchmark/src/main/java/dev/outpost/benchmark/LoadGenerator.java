@@ -96,7 +96,7 @@ public final class LoadGenerator {
         List<ServerSearchResult.Trial> trials = new ArrayList<>();
         if (probe.latency().p99Nanos() > bound) {
             // Even without any queueing the service time breaks the bound: no arrival rate can meet it.
-            return new ServerSearchResult(bound, capacity, trials, 0, Optional.empty());
+            return new ServerSearchResult(bound, probe, capacity, trials, 0, Optional.empty());
         }
         double low = 0;
         double high = capacity;
@@ -115,10 +115,10 @@ public final class LoadGenerator {
             }
         }
         if (best == 0) {
-            return new ServerSearchResult(bound, capacity, trials, 0, Optional.empty());
+            return new ServerSearchResult(bound, probe, capacity, trials, 0, Optional.empty());
         }
         ScenarioResult finalRun = openLoop(sut, settings.withTargetQps(best), "Server " + Math.round(best) + " qps");
-        return new ServerSearchResult(bound, capacity, trials, best, Optional.of(finalRun));
+        return new ServerSearchResult(bound, probe, capacity, trials, best, Optional.of(finalRun));
     }
 
     private ScenarioResult closedLoop(Sut sut, RunSettings settings, String phase) {

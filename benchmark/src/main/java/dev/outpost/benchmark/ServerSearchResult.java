@@ -11,16 +11,18 @@ import java.util.Optional;
  * <p>Immutable and thread-safe.
  *
  * @param boundNanos the p99 latency bound
+ * @param probe the closed-loop run (queries back to back) that measured the capacity
  * @param capacityQps the rate the SUT sustains back to back (workers / mean service time), the search's ceiling
  * @param trials every rate tried, in order
  * @param bestQps the highest rate that met the bound in a trial; 0 when none did
  * @param finalRun the full-length run at {@code bestQps}; empty when no rate met the bound
  */
-public record ServerSearchResult(long boundNanos, double capacityQps, List<Trial> trials, double bestQps,
+public record ServerSearchResult(long boundNanos, ScenarioResult probe, double capacityQps, List<Trial> trials, double bestQps,
         Optional<ScenarioResult> finalRun) {
 
     /** Copies the trials; requires a final run exactly when a rate was found. */
     public ServerSearchResult {
+        Objects.requireNonNull(probe, "probe");
         trials = List.copyOf(trials);
         Objects.requireNonNull(finalRun, "finalRun");
         if ((bestQps > 0) != finalRun.isPresent()) {
