@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InspectCommand.class,
             PredictCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
             CommandLine.HelpCommand.class
         },
