@@ -18,8 +18,10 @@ import java.lang.management.MemoryType;
  * @param peakHeapUsedBytes the sum of the heap pools' peak usage since the process started
  * @param heapCommittedBytes Java heap reserved from the OS
  * @param directBytes NIO direct buffers (tensors of the runtime live here)
- * @param nativeBytes {@code rssBytes - heapCommittedBytes} when both are known: ONNX Runtime's
- *     allocations, JVM metaspace and code, thread stacks, direct buffers
+ * @param nativeBytes an estimate of resident memory outside the Java heap and the JVM's own pools:
+ *     {@code rssBytes - heapUsedBytes - nonHeapUsed} (metaspace, code cache), at least 0. It holds ONNX
+ *     Runtime's allocations, direct buffers, thread stacks and GC structures; committed but untouched
+ *     heap pages are not resident, so this is approximate
  */
 public record MemorySnapshot(long peakRssBytes, long rssBytes, long heapUsedBytes, long peakHeapUsedBytes,
         long heapCommittedBytes, long directBytes, long nativeBytes) {
@@ -44,7 +46,8 @@ public record MemorySnapshot(long peakRssBytes, long rssBytes, long heapUsedByte
             }
         }
         long rss = status.bytes("VmRSS");
-        long nativeBytes = rss < 0 ? -1 : Math.max(0, rss - memory.getCommitted());
+        long nonHeap = ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed();
+        long nativeBytes = rss < 0 ? -1 : Math.max(0, rss - memory.getUsed() - nonHeap);
         return new MemorySnapshot(status.bytes("VmHWM"), rss, memory.getUsed(), Math.max(peakHeap, memory.getUsed()),
                 memory.getCommitted(), direct, nativeBytes);
     }

@@ -128,7 +128,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compliance", description = "MLPerf's minimum durations and counts instead of the quick profile.")
     boolean compliance;
 
-    @Option(names = "--peak-gmacs", paramLabel = "GMACS", description = "Per-core peak GMAC/s for the fraction of peak (default: measured by a Java FMA kernel, an underestimate).")
+    @Option(names = "--peak-gmacs", paramLabel = "GMACS", description = "Per-core peak GMAC/s for the fraction of peak (default: measured by a Java FP32 FMA kernel: an achievable rate, below the datasheet peak).")
     Double peakGmacs;
 
     @Option(names = "--energy-meter", paramLabel = "COMMAND", description = "A command printing a cumulative energy counter in joules (split on spaces); default: RAPL where readable.")
