@@ -25,7 +25,7 @@ import java.util.Optional;
  *     "warmUp": {firstQueryNs, latency},
  *     "summary": {representativeRun, metric, median, cv, cvThreshold, tooNoisy, warning, latency,
  *                 samplesPerSecond, queriesPerSecond, serverBestQps, gmacsPerSecond, fractionOfPeak,
- *                 peakGmacsPerCore, peakSource, threadsUsed},
+ *                 peakGmacsPerCore, peakSource, threadsUsed, harnessOverheadNs, harnessOverheadFraction},
  *     "memory": {peakRssBytes, rssBytes, heapUsedBytes, peakHeapUsedBytes, heapCommittedBytes,
  *                directBytes, nativeBytes},
  *     "runs": [ {queries, samples, wallNs, samplesPerSecond, queriesPerSecond, targetQps, latency,
@@ -150,7 +150,9 @@ public final class BenchJson {
                 .field("serverBestQps", report.serverSearch().map(ServerSearchResult::bestQps).orElse(Double.NaN))
                 .field("gmacsPerSecond", report.gmacsPerSecond()).field("fractionOfPeak", report.fractionOfPeak())
                 .field("peakGmacsPerCore", report.peak().gmacsPerCore()).field("peakSource", report.peak().source())
-                .field("threadsUsed", report.threadsUsed()).endObject();
+                .field("threadsUsed", report.threadsUsed())
+                .field("harnessOverheadNs", report.harnessOverheadNanos())
+                .field("harnessOverheadFraction", report.overheadFraction()).endObject();
     }
 
     private static void run(JsonOut json, RepeatRun run) {

@@ -24,10 +24,12 @@ import java.util.Optional;
  * @param memory the process's memory after the runs (peaks cover the whole process life)
  * @param peak the per-core compute peak used for the fraction of peak
  * @param macsPerSample MACs of one sample, 0 if unknown
+ * @param harnessOverheadNanos the load generator's own cost per query (a closed loop on a SUT that does nothing)
  */
 public record BenchReport(String model, long modelSizeBytes, RunSettings settings, int batch, String inputs,
         Environment environment, long warmLoadNanos, Optional<ColdStartResult> coldStart, WarmUp warmUp,
-        List<RepeatRun> runs, Noise noise, MemorySnapshot memory, PeakCompute peak, long macsPerSample) {
+        List<RepeatRun> runs, Noise noise, MemorySnapshot memory, PeakCompute peak, long macsPerSample,
+        double harnessOverheadNanos) {
 
     /** Requires every part and at least one run. */
     public BenchReport {
@@ -50,6 +52,12 @@ public record BenchReport(String model, long modelSizeBytes, RunSettings setting
     /** The repetition whose metric is nearest the median: the one the summary figures come from. */
     public RepeatRun representative() {
         return runs.get(noise.representativeIndex());
+    }
+
+    /** The harness overhead as a fraction of the representative run's median latency. */
+    public double overheadFraction() {
+        long p50 = representative().result().latency().p50Nanos();
+        return p50 == 0 ? Double.NaN : harnessOverheadNanos / p50;
     }
 
     /** Samples per second of the representative run. */

@@ -9,6 +9,8 @@ final class JsonOut {
     private final StringBuilder out = new StringBuilder();
     private int depth;
     private boolean first = true;
+    /** A key was just written: the next value follows it without a separator. */
+    private boolean pendingValue;
 
     JsonOut beginObject() {
         value();
@@ -52,8 +54,6 @@ final class JsonOut {
         pendingValue = true;
         return this;
     }
-
-    private boolean pendingValue;
 
     private void value() {
         if (pendingValue) {

@@ -33,6 +33,12 @@ public final class LoadGenerator {
     static final double SEARCH_RESOLUTION = 0.02;
     /** The search gives up narrowing after this many trials. */
     static final int MAX_SEARCH_TRIALS = 10;
+    /**
+     * The search tries no rate below this fraction of the capacity: a SUT that misses the bound even at
+     * 1/16 of its capacity misses it for reasons other than load (noise, a slow tail), and the trials at
+     * ever lower rates would take ever longer (each needs its minimum queries).
+     */
+    static final double MIN_RATE_FRACTION = 1.0 / 16;
 
     private final BenchClock clock;
     private final ProgressListener progress;
@@ -83,9 +89,10 @@ public final class LoadGenerator {
 
     /**
      * The Server scenario's search: a closed-loop probe measures the SUT's capacity, then a bisection
-     * over Poisson rates in (0, capacity] keeps the highest rate whose p99 meets
+     * over Poisson rates in [capacity/16, capacity] keeps the highest rate whose p99 meets
      * {@link RunSettings#latencyBound()}, each trial lasting a tenth of the settings' duration and
-     * query count (at least 100 queries). The best rate is finally run at full length.
+     * query count (at least 100 queries). The best rate is finally run at full length. No rate is
+     * found when even the probe's p99 breaks the bound, or when every trial down to capacity/16 does.
      */
     public ServerSearchResult searchServerRate(Sut sut, RunSettings settings) {
         long bound = settings.latencyBound().toNanos();
@@ -103,6 +110,9 @@ public final class LoadGenerator {
         double best = 0;
         while (trials.size() < MAX_SEARCH_TRIALS && (high - low) > SEARCH_RESOLUTION * high) {
             double rate = trials.isEmpty() ? capacity * 0.5 : (low + high) / 2;
+            if (rate < capacity * MIN_RATE_FRACTION) {
+                break;
+            }
             ScenarioResult trial = openLoop(sut, trialSettings.withTargetQps(rate),
                     "Server search " + Math.round(rate) + " qps");
             boolean met = trial.latency().p99Nanos() <= bound;
@@ -119,6 +129,28 @@ public final class LoadGenerator {
         }
         ScenarioResult finalRun = openLoop(sut, settings.withTargetQps(best), "Server " + Math.round(best) + " qps");
         return new ServerSearchResult(bound, probe, capacity, trials, best, Optional.of(finalRun));
+    }
+
+    /**
+     * The harness's own cost per query: a closed loop of {@code queries} queries on a SUT that does
+     * nothing, timed as a whole (two clock reads, one histogram record and the loop itself per query).
+     *
+     * @return mean nanoseconds per query
+     */
+    public double measureOverheadNanos(int queries) {
+        if (queries < 1) {
+            throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING,
+                    "Overhead queries is " + queries + "; expected >= 1");
+        }
+        Sut nothing = samples -> { };
+        Histogram histogram = LatencyStats.newHistogram();
+        long start = clock.nanoTime();
+        for (int i = 0; i < queries; i++) {
+            long issued = clock.nanoTime();
+            nothing.issue(1);
+            record(histogram, clock.nanoTime() - issued);
+        }
+        return (double) (clock.nanoTime() - start) / queries;
     }
 
     private ScenarioResult closedLoop(Sut sut, RunSettings settings, String phase) {

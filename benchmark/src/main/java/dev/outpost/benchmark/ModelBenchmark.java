@@ -25,6 +25,8 @@ public final class ModelBenchmark {
     static final Path POWERCAP = Path.of("/sys/class/powercap");
     /** How long the Java FMA kernel runs when no peak is given. */
     static final long PEAK_BUDGET_MILLIS = 300;
+    /** Queries of the harness-overhead loop (well under a second). */
+    static final int OVERHEAD_QUERIES = 200_000;
 
     private ModelBenchmark() {
     }
@@ -57,6 +59,7 @@ public final class ModelBenchmark {
                 }
                 LoadGenerator generator = LoadGenerator.create(progress);
                 WarmUp warmUp = generator.warmUp(sut, settings);
+                double overhead = generator.measureOverheadNanos(OVERHEAD_QUERIES);
                 List<RepeatRun> runs = runRepeats(generator, sut, settings, options, progress);
                 Noise noise = Noise.of(metricName(settings), runs.stream().map(RepeatRun::metricValue).toList(),
                         Noise.DEFAULT_CV_THRESHOLD);
@@ -69,7 +72,7 @@ public final class ModelBenchmark {
                         options.spinning(), providers, options.commandLine());
                 String inputs = options.inputs().map(Path::toString).orElse("random (seed " + options.seed() + ")");
                 return new BenchReport(model.toString(), size, settings, sut.samplesPerRun(), inputs, environment,
-                        warmLoad, coldStart, warmUp, runs, noise, memory, peak, options.macsPerSample());
+                        warmLoad, coldStart, warmUp, runs, noise, memory, peak, options.macsPerSample(), overhead);
             }
         }
     }

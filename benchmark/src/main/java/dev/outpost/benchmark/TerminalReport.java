@@ -57,6 +57,8 @@ public final class TerminalReport {
                     + report.representative().cpu().cores() + " cores"),
             new Row("energy/sample", report -> report.representative().energy().available()
                     ? fixed(report.representative().energy().joulesPerSample() * 1e3, 3) + " mJ" : "unavailable"),
+            new Row("harness overhead", report -> fixed(report.harnessOverheadNanos(), 0) + " ns/query ("
+                    + fixed(report.overheadFraction() * 100, 3) + "% of p50)"),
             new Row("spread (CV)", report -> Double.isNaN(report.noise().cv()) ? "1 run"
                     : fixed(report.noise().cv() * 100, 1) + "% over " + report.runs().size() + " runs"));
 

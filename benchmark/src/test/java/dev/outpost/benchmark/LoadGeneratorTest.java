@@ -182,6 +182,49 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void overhead_isTheLoopsOwnTimePerQuery() {
+        // Each fake clock read costs 10 ns: per query two reads inside the loop, plus the two around it.
+        BenchClock ticking = new BenchClock() {
+            private long now;
+
+            @Override
+            public long nanoTime() {
+                now += 10;
+                return now;
+            }
+
+            @Override
+            public void waitUntil(long deadline) {
+                now = Math.max(now, deadline);
+            }
+        };
+
+        double overhead = new LoadGenerator(ticking, ProgressListener.NONE).measureOverheadNanos(1000);
+
+        assertThat(overhead).isCloseTo(20.0, within(0.02));
+        assertThatThrownBy(() -> generator.measureOverheadNanos(0)).hasMessageContaining("expected >= 1");
+    }
+
+    @Test
+    void search_givesUpAtASixteenthOfTheCapacity_whenTheTailBreaksTheBoundAtAnyLoad() {
+        AtomicLong calls = new AtomicLong();
+        // 1 ms per query, but every query after the probe (1 s = 1000 queries) has a 1-in-20 chance of 30 ms:
+        // the p99 breaks a 10 ms bound however low the rate.
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        Sut tail = samples -> clock.advance(calls.incrementAndGet() > 1000 && random.nextInt(20) == 0 ? 30 * MS : MS);
+        RunSettings settings = RunSettings.quick(Scenario.SERVER).withLatencyBound(Duration.ofMillis(10));
+
+        ServerSearchResult search = generator.searchServerRate(tail, settings);
+
+        assertThat(search.bestQps()).isZero();
+        assertThat(search.trials()).isNotEmpty().allSatisfy(trial -> {
+            assertThat(trial.metBound()).isFalse();
+            assertThat(trial.targetQps()).isGreaterThanOrEqualTo(search.capacityQps() * LoadGenerator.MIN_RATE_FRACTION);
+        });
+        assertThat(search.trials()).hasSizeLessThan(LoadGenerator.MAX_SEARCH_TRIALS);
+    }
+
+    @Test
     void schedule_refusesAnAbsurdlyLongRun() {
         RunSettings settings = RunSettings.compliance(Scenario.SERVER).withTargetQps(1_000_000);
 

@@ -85,6 +85,7 @@ class ModelBenchmarkTest {
         assertThat(report.peak().source()).startsWith("measured");
         assertThat(report.gmacsPerSecond()).isNaN();
         assertThat(report.inputs()).isEqualTo("random (seed 1)");
+        assertThat(report.harnessOverheadNanos()).isPositive();
     }
 
     @Test

@@ -57,7 +57,9 @@ class OutputTest {
         Map<String, Object> summary = object(report.get("summary"));
         assertThat(summary.keySet()).containsExactly("representativeRun", "metric", "median", "cv", "cvThreshold",
                 "tooNoisy", "warning", "latency", "samplesPerSecond", "queriesPerSecond", "serverBestQps",
-                "gmacsPerSecond", "fractionOfPeak", "peakGmacsPerCore", "peakSource", "threadsUsed");
+                "gmacsPerSecond", "fractionOfPeak", "peakGmacsPerCore", "peakSource", "threadsUsed", "harnessOverheadNs",
+                "harnessOverheadFraction");
+        assertThat(summary).containsEntry("harnessOverheadNs", 50.0).containsEntry("harnessOverheadFraction", 5e-6);
         assertThat(object(summary.get("latency")).keySet()).containsExactlyElementsOf(LATENCY_KEYS);
         assertThat(object(summary.get("latency"))).containsEntry("p90Ns", 2e7);
         // 1 GMAC per sample at 1000/12 samples/s; 1 thread of a 50 GMAC/s core.
@@ -123,6 +125,7 @@ class OutputTest {
         assertThat(table).containsPattern("of peak\\s+166\\.7% of 1 x 50\\.0 \\(given\\)");
         assertThat(table).containsPattern("energy/sample\\s+unavailable\\s+5\\.000 mJ");
         assertThat(table).contains("cold start", "900.00 ms (load 250.00 ms)", "not measured");
+        assertThat(table).containsPattern("harness overhead\\s+50 ns/query \\(0\\.001% of p50\\)");
         assertThat(table).contains("CPU Intel(R) Xeon(R) Processor [avx2 avx512_vnni], 2 cores");
         assertThat(table).contains("CPUs allowed 0");
         assertThat(table).contains("warning: model.onnx: best rate meeting the p99 bound (qps) varies 7.8% between runs");

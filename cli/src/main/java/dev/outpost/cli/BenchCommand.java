@@ -305,11 +305,15 @@ final class BenchCommand implements Callable<Integer> {
         command.addAll(args);
         try {
             Process process = new ProcessBuilder(command).start();
+            // Ctrl-C on this process must not leave the pinned benchmark running.
+            Thread killer = new Thread(process::destroy);
+            Runtime.getRuntime().addShutdownHook(killer);
             process.getOutputStream().close();
             Thread errors = Thread.ofPlatform().start(() -> relay(process.getErrorStream(), spec.commandLine().getErr()));
             relay(process.getInputStream(), spec.commandLine().getOut());
             int status = process.waitFor();
             errors.join();
+            Runtime.getRuntime().removeShutdownHook(killer);
             return status;
         } catch (IOException e) {
             throw new CliException("Cannot run taskset to pin to CPUs " + pin + " (" + e.getMessage()
