@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InspectCommand.class,
             PredictCommand.class,
+            BenchCommand.class,
             DemoCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class

@@ -1,0 +1,190 @@
+package dev.outpost.benchmark;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Writes benchmark reports as JSON, schema {@value #SCHEMA}. Keys always appear in the order below;
+ * numbers that were not measured are {@code null}. Times are integer nanoseconds (keys end in
+ * {@code Ns}), sizes integer bytes, rates per second. The version after the slash changes when a key is
+ * removed or changes meaning; new keys may be added within a version. docs/bench-json.md documents
+ * every key.
+ *
+ * <pre>
+ * { "schema": "outpost.bench/1",
+ *   "reports": [ {
+ *     "model": {path, sizeBytes, macsPerSample},
+ *     "settings": {scenario, metricPercentile, durationNs, minQueries, minSamples, samplesPerQuery,
+ *                  warmupQueries, targetQps, latencyBoundNs, workers, seed, batch, inputs, repeat},
+ *     "environment": {cpuModel, cpuFlags[], cores, memoryBytes, os, kernel, jvm, ortVersion, threads,
+ *                     spinning, providers[], pinning, governor, commandLine},
+ *     "load": {warmNs, cold: null | {processNs, engineNs, loadNs, firstRunNs}},
+ *     "warmUp": {firstQueryNs, latency},
+ *     "summary": {representativeRun, metric, median, cv, cvThreshold, tooNoisy, warning, latency,
+ *                 samplesPerSecond, queriesPerSecond, serverBestQps, gmacsPerSecond, fractionOfPeak,
+ *                 peakGmacsPerCore, peakSource, threadsUsed, harnessOverheadNs, harnessOverheadFraction},
+ *     "memory": {peakRssBytes, rssBytes, heapUsedBytes, peakHeapUsedBytes, heapCommittedBytes,
+ *                directBytes, nativeBytes},
+ *     "runs": [ {queries, samples, wallNs, samplesPerSecond, queriesPerSecond, targetQps, latency,
+ *                cpu: {cpuNs, wallNs, cores, utilization},
+ *                energy: {available, joules, joulesPerSample, source},
+ *                serverSearch: null | {boundNs, capacityQps, bestQps, finalRunMetBound,
+ *                                      trials: [{targetQps, p99Ns, queries, metBound}]}} ],
+ *     "sla": null | {passed, budgets: [text], violations: [{budget, actual, message}]} } ] }
+ * latency = {count, minNs, p50Ns, p90Ns, p95Ns, p99Ns, p999Ns, maxNs, meanNs}
+ * </pre>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class BenchJson {
+
+    /** The schema name and version written as {@code "schema"}. */
+    public static final String SCHEMA = "outpost.bench/1";
+
+    private BenchJson() {
+    }
+
+    /** The JSON document for {@code reports}, with each report's SLA verdict when {@code sla} is given. */
+    public static String toJson(List<BenchReport> reports, Optional<Sla> sla) {
+        JsonOut json = new JsonOut().beginObject().field("schema", SCHEMA).key("reports").beginArray();
+        for (BenchReport report : reports) {
+            report(json, report, sla);
+        }
+        return json.endArray().endObject().toString() + "\n";
+    }
+
+    /**
+     * Writes the document to {@code file}.
+     *
+     * @throws BenchmarkException ({@code IO}) when the file cannot be written
+     */
+    public static void write(Path file, List<BenchReport> reports, Optional<Sla> sla) {
+        try {
+            Files.writeString(file, toJson(reports, sla));
+        } catch (IOException e) {
+            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot write the JSON report to " + file
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void report(JsonOut json, BenchReport report, Optional<Sla> sla) {
+        json.beginObject();
+        json.key("model").beginObject().field("path", report.model()).field("sizeBytes", report.modelSizeBytes())
+                .field("macsPerSample", report.macsPerSample()).endObject();
+        RunSettings settings = report.settings();
+        json.key("settings").beginObject()
+                .field("scenario", settings.scenario().displayName())
+                .field("metricPercentile", settings.scenario().percentile())
+                .field("durationNs", settings.duration().toNanos())
+                .field("minQueries", settings.minQueries())
+                .field("minSamples", settings.minSamples())
+                .field("samplesPerQuery", settings.samplesPerQuery())
+                .field("warmupQueries", settings.warmupQueries())
+                .field("targetQps", settings.targetQps())
+                .field("latencyBoundNs", settings.latencyBound().toNanos())
+                .field("workers", settings.workers())
+                .field("seed", settings.seed())
+                .field("batch", report.batch())
+                .field("inputs", report.inputs())
+                .field("repeat", report.runs().size())
+                .endObject();
+        environment(json, report.environment());
+        json.key("load").beginObject().field("warmNs", report.warmLoadNanos()).key("cold");
+        report.coldStart().ifPresentOrElse(cold -> json.beginObject().field("processNs", cold.processWallNanos())
+                .field("engineNs", cold.engineNanos()).field("loadNs", cold.loadNanos())
+                .field("firstRunNs", cold.firstRunNanos()).endObject(), json::nullValue);
+        json.endObject();
+        json.key("warmUp").beginObject().field("firstQueryNs", report.warmUp().firstQueryNanos());
+        latency(json.key("latency"), report.warmUp().latency());
+        json.endObject();
+        summary(json, report);
+        MemorySnapshot memory = report.memory();
+        json.key("memory").beginObject().field("peakRssBytes", memory.peakRssBytes())
+                .field("rssBytes", memory.rssBytes()).field("heapUsedBytes", memory.heapUsedBytes())
+                .field("peakHeapUsedBytes", memory.peakHeapUsedBytes())
+                .field("heapCommittedBytes", memory.heapCommittedBytes())
+                .field("directBytes", memory.directBytes()).field("nativeBytes", memory.nativeBytes()).endObject();
+        json.key("runs").beginArray();
+        report.runs().forEach(run -> run(json, run));
+        json.endArray();
+        json.key("sla");
+        if (sla.isPresent()) {
+            List<Sla.Violation> violations = sla.get().evaluate(report);
+            json.beginObject().field("passed", violations.isEmpty()).key("budgets").beginArray();
+            sla.get().budgets().forEach(budget -> json.value(budget.text()));
+            json.endArray().key("violations").beginArray();
+            violations.forEach(violation -> json.beginObject().field("budget", violation.budget().text())
+                    .field("actual", violation.actual()).field("message", violation.message()).endObject());
+            json.endArray().endObject();
+        } else {
+            json.nullValue();
+        }
+        json.endObject();
+    }
+
+    private static void environment(JsonOut json, Environment environment) {
+        json.key("environment").beginObject().field("cpuModel", environment.cpuModel()).key("cpuFlags").beginArray();
+        environment.cpuFlags().forEach(json::value);
+        json.endArray().field("cores", environment.cores()).field("memoryBytes", environment.memoryBytes())
+                .field("os", environment.os()).field("kernel", environment.kernel()).field("jvm", environment.jvm())
+                .field("ortVersion", environment.ortVersion()).field("threads", environment.threads())
+                .field("spinning", environment.spinning()).key("providers").beginArray();
+        environment.providers().forEach(json::value);
+        json.endArray().field("pinning", environment.pinning()).field("governor", environment.governor())
+                .field("commandLine", environment.commandLine()).endObject();
+    }
+
+    private static void summary(JsonOut json, BenchReport report) {
+        Noise noise = report.noise();
+        RepeatRun representative = report.representative();
+        json.key("summary").beginObject().field("representativeRun", noise.representativeIndex())
+                .field("metric", noise.metric()).field("median", noise.median()).field("cv", noise.cv())
+                .field("cvThreshold", noise.threshold()).field("tooNoisy", noise.tooNoisy())
+                .field("warning", noise.warning());
+        latency(json.key("latency"), representative.result().latency());
+        json.field("samplesPerSecond", report.samplesPerSecond())
+                .field("queriesPerSecond", representative.result().queriesPerSecond())
+                .field("serverBestQps", report.serverSearch().map(ServerSearchResult::bestQps).orElse(Double.NaN))
+                .field("gmacsPerSecond", report.gmacsPerSecond()).field("fractionOfPeak", report.fractionOfPeak())
+                .field("peakGmacsPerCore", report.peak().gmacsPerCore()).field("peakSource", report.peak().source())
+                .field("threadsUsed", report.threadsUsed())
+                .field("harnessOverheadNs", report.harnessOverheadNanos())
+                .field("harnessOverheadFraction", report.overheadFraction()).endObject();
+    }
+
+    private static void run(JsonOut json, RepeatRun run) {
+        ScenarioResult result = run.result();
+        json.beginObject().field("queries", result.queries()).field("samples", result.samples())
+                .field("wallNs", result.wallNanos()).field("samplesPerSecond", result.samplesPerSecond())
+                .field("queriesPerSecond", result.queriesPerSecond()).field("targetQps", result.targetQps());
+        latency(json.key("latency"), result.latency());
+        CpuUsage cpu = run.cpu();
+        json.key("cpu").beginObject().field("cpuNs", cpu.cpuNanos()).field("wallNs", cpu.wallNanos())
+                .field("cores", cpu.cores()).field("utilization", cpu.utilization()).endObject();
+        EnergyResult energy = run.energy();
+        json.key("energy").beginObject().field("available", energy.available()).field("joules", energy.joules())
+                .field("joulesPerSample", energy.joulesPerSample()).field("source", energy.source()).endObject();
+        json.key("serverSearch");
+        run.search().ifPresentOrElse(search -> {
+            json.beginObject().field("boundNs", search.boundNanos()).field("capacityQps", search.capacityQps())
+                    .field("bestQps", search.bestQps()).field("finalRunMetBound", search.finalRunMetBound())
+                    .key("trials").beginArray();
+            search.trials().forEach(trial -> json.beginObject().field("targetQps", trial.targetQps())
+                    .field("p99Ns", trial.p99Nanos()).field("queries", trial.queries())
+                    .field("metBound", trial.metBound()).endObject());
+            json.endArray().endObject();
+        }, json::nullValue);
+        json.endObject();
+    }
+
+    private static void latency(JsonOut json, LatencyStats latency) {
+        json.beginObject().field("count", latency.count()).field("minNs", latency.minNanos())
+                .field("p50Ns", latency.p50Nanos()).field("p90Ns", latency.p90Nanos())
+                .field("p95Ns", latency.p95Nanos()).field("p99Ns", latency.p99Nanos())
+                .field("p999Ns", latency.p999Nanos()).field("maxNs", latency.maxNanos())
+                .field("meanNs", latency.meanNanos()).endObject();
+    }
+}

@@ -1,0 +1,340 @@
+package dev.outpost.cli;
+
+import dev.outpost.benchmark.BenchJson;
+import dev.outpost.benchmark.BenchOptions;
+import dev.outpost.benchmark.BenchReport;
+import dev.outpost.benchmark.BenchmarkException;
+import dev.outpost.benchmark.EnergyMeter;
+import dev.outpost.benchmark.ModelBenchmark;
+import dev.outpost.benchmark.PeakCompute;
+import dev.outpost.benchmark.RunSettings;
+import dev.outpost.benchmark.Scenario;
+import dev.outpost.benchmark.Sla;
+import dev.outpost.benchmark.TerminalProgress;
+import dev.outpost.benchmark.TerminalReport;
+import dev.outpost.model.ModelFormatException;
+import dev.outpost.model.ModelReport;
+import dev.outpost.model.OnnxModel;
+import dev.outpost.runtime.ExecutionProvider;
+import dev.outpost.runtime.InferenceEngine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code outpost bench}: MLPerf-style load scenarios on one or more models, with SLA gates. */
+@Command(
+        name = "bench",
+        sortOptions = false,
+        description = {
+            "Benchmark models under MLPerf-style load: latency distribution, throughput, load time (warm and"
+                    + " cold), first inference, memory, CPU, energy where a meter exists, GMAC/s and fraction"
+                    + " of peak, with the environment needed to repeat the run.",
+            "",
+            "Scenarios: single-stream (next query when the previous completes; p90), multi-stream (8 samples"
+                    + " per query; p99), server (Poisson arrivals, latency from the scheduled arrival; searches the"
+                    + " highest rate meeting --latency-bound at p99 unless --target-qps is given), offline"
+                    + " (batches back to back; samples/s). The quick profile runs about 10 s and 100 queries"
+                    + " (LoadGen's defaults); --compliance uses MLPerf's minimums (600 s and its query counts)."
+        },
+        footer = {
+            "",
+            "Examples:",
+            "  outpost bench ../shared/models/mnist_cnn_pytorch.onnx",
+            "  outpost bench a.onnx b.onnx --threads 1 --pin 0 --repeat 3 --json bench.json",
+            "  outpost bench m.onnx --scenario server --latency-bound 15ms",
+            "  outpost bench m.onnx --scenario offline --batch 8 --sla 'qps>=200,rss<300MB'",
+            "",
+            "--pin re-runs the command under 'taskset -c CPUS' (util-linux), so every thread of the JVM and"
+                    + " ONNX Runtime is confined; the report records the affinity the process actually had.",
+            "Exit status: 0 success, 1 failure, 2 usage error (bad option or budget), 3 an SLA budget broke."
+        })
+final class BenchCommand implements Callable<Integer> {
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min)");
+    private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "MODEL", description = "The .onnx model files.")
+    List<Path> models;
+
+    @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "single-stream",
+            description = "single-stream, multi-stream, server or offline (default: ${DEFAULT-VALUE}).")
+    String scenario;
+
+    @Option(names = "--duration", paramLabel = "TIME", description = "Minimum measured time, e.g. 10s, 500ms, 2m (default: 10s; --compliance: 600s).")
+    String duration;
+
+    @Option(names = "--min-queries", paramLabel = "N", description = "Minimum queries (default: 100; --compliance: MLPerf's count).")
+    Long minQueries;
+
+    @Option(names = "--target-qps", paramLabel = "QPS", description = "Server: a fixed Poisson arrival rate instead of the search.")
+    Double targetQps;
+
+    @Option(names = "--latency-bound", paramLabel = "TIME", description = "Server: the p99 latency bound (default: 15ms).")
+    String latencyBound;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Intra-op threads; 0 lets ONNX Runtime choose (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--pin", paramLabel = "CPUS", description = "Run pinned to these CPUs, e.g. 0 or 0-1 (re-runs under taskset -c).")
+    String pin;
+
+    @Option(names = "--spinning", paramLabel = "on|off", defaultValue = "off",
+            description = "Whether ONNX Runtime's idle threads spin (default: ${DEFAULT-VALUE}).")
+    String spinning;
+
+    @Option(names = "--providers", paramLabel = "LIST", split = ",", description = "Execution providers in order of preference (default: cpu).")
+    List<String> providers = List.of();
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "Samples per model run, for offline and multi-stream (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--inputs", paramLabel = "DIR|random", defaultValue = "random",
+            description = "A folder of INPUT_NAME.npy files, or seeded random tensors (default: ${DEFAULT-VALUE}).")
+    String inputs;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of random inputs and arrivals (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "1", description = "Repeat the measured run R times; reports median and spread (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--sla", paramLabel = "BUDGETS", description = "Budgets to gate on, e.g. 'p90<20ms,rss<200MB,size<10MB'; exit 3 when one breaks.")
+    String sla;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON (schema outpost.bench/1, docs/bench-json.md).")
+    Path json;
+
+    @Option(names = "--compliance", description = "MLPerf's minimum durations and counts instead of the quick profile.")
+    boolean compliance;
+
+    @Option(names = "--peak-gmacs", paramLabel = "GMACS", description = "Per-core peak GMAC/s for the fraction of peak (default: measured by a Java FP32 FMA kernel: an achievable rate, below the datasheet peak).")
+    Double peakGmacs;
+
+    @Option(names = "--energy-meter", paramLabel = "COMMAND", description = "A command printing a cumulative energy counter in joules (split on spaces); default: RAPL where readable.")
+    String energyMeter;
+
+    @Option(names = "--no-cold-start", description = "Skip the cold-start measurement in a fresh JVM.")
+    boolean noColdStart;
+
+    @Override
+    public Integer call() {
+        if (pin != null) {
+            return pinned();
+        }
+        models.forEach(Inputs::model);
+        Optional<Sla> budgets = Optional.ofNullable(sla).map(text -> usage(() -> Sla.parse(text)));
+        BenchOptions.Builder builder = BenchOptions.builder(usage(this::settings)).threads(threads)
+                .spinning(onOff(spinning)).providers(providers()).batch(batch).seed(seed).repeat(repeat)
+                .coldStart(!noColdStart).commandLine(commandLine());
+        if (!inputs.equals("random")) {
+            builder.inputs(Path.of(inputs));
+        }
+        if (peakGmacs != null) {
+            builder.peak(usage(() -> PeakCompute.given(peakGmacs)));
+        }
+        if (energyMeter != null) {
+            builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        TerminalProgress progress = new TerminalProgress(err);
+        List<BenchReport> reports = new ArrayList<>();
+        try (InferenceEngine engine = InferenceEngine.create()) {
+            for (Path model : models) {
+                BenchOptions options = usage(() -> builder.macsPerSample(macsPerSample(model, engine, err)).build());
+                progress.prefix(model.getFileName().toString());
+                try {
+                    reports.add(ModelBenchmark.run(engine, model, options, progress));
+                } catch (BenchmarkException e) {
+                    throw new CliException(model.getFileName() + ": " + e.getMessage(), e);
+                } finally {
+                    progress.finish();
+                }
+            }
+        }
+        out.print(TerminalReport.render(reports, budgets));
+        out.flush();
+        if (json != null) {
+            try {
+                BenchJson.write(json, reports, budgets);
+            } catch (BenchmarkException e) {
+                throw new CliException(e.getMessage(), e);
+            }
+        }
+        boolean broken = budgets.isPresent() && reports.stream().anyMatch(report -> !budgets.get().evaluate(report).isEmpty());
+        return broken ? Sla.EXIT_CODE : 0;
+    }
+
+    private RunSettings settings() {
+        Scenario chosen = Scenario.parse(scenario);
+        RunSettings settings = compliance ? RunSettings.compliance(chosen) : RunSettings.quick(chosen);
+        settings = settings.withSeed(seed);
+        if (duration != null) {
+            settings = settings.withDuration(duration("--duration", duration));
+        }
+        if (minQueries != null) {
+            settings = settings.withMinQueries(minQueries);
+        }
+        if (targetQps != null) {
+            if (chosen != Scenario.SERVER) {
+                throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING,
+                        "--target-qps applies to the server scenario; the scenario is " + chosen.displayName());
+            }
+            if (!(targetQps > 0)) {
+                throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING,
+                        "--target-qps is " + targetQps + "; expected a rate > 0 (leave it out to search)");
+            }
+            settings = settings.withTargetQps(targetQps);
+        }
+        if (latencyBound != null) {
+            settings = settings.withLatencyBound(duration("--latency-bound", latencyBound));
+        }
+        return settings;
+    }
+
+    static Duration duration(String option, String text) {
+        Matcher matcher = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!matcher.matches()) {
+            throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, option + " is '" + text
+                    + "'; expected a number with a unit ms, s or m, e.g. 500ms, 10s, 2m");
+        }
+        double value = Double.parseDouble(matcher.group(1));
+        double nanos = value * switch (matcher.group(2)) {
+            case "ms" -> 1e6;
+            case "s" -> 1e9;
+            default -> 60e9;
+        };
+        return Duration.ofNanos((long) nanos);
+    }
+
+    private static boolean onOff(String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING,
+                    "--spinning is '" + value + "'; expected on or off");
+        };
+    }
+
+    private List<ExecutionProvider> providers() {
+        List<ExecutionProvider> parsed = new ArrayList<>();
+        for (String name : providers) {
+            ExecutionProvider provider = usage(() -> {
+                try {
+                    return ExecutionProvider.parse(name);
+                } catch (IllegalArgumentException e) {
+                    throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--providers: " + e.getMessage());
+                }
+            });
+            if (provider != ExecutionProvider.CPU) {
+                parsed.add(provider);
+            }
+        }
+        return parsed;
+    }
+
+    /** MACs of one sample from the model's inspection; 0 (GMAC/s unknown) when the inspector cannot count them. */
+    private static long macsPerSample(Path model, InferenceEngine engine, PrintWriter err) {
+        try {
+            ModelReport report = OnnxModel.read(model).inspect(new RuntimeShapeOracle(engine));
+            long macs = report.compute().totalMacs();
+            long fixedBatch = report.inputs().isEmpty() || report.inputs().get(0).shape().rank() == 0 ? 1
+                    : Math.max(1, report.inputs().get(0).shape().dim(0).value());
+            return report.compute().batchAssumedOne() ? macs : macs / fixedBatch;
+        } catch (ModelFormatException e) {
+            err.println("outpost bench: " + model.getFileName() + ": MACs unknown (" + e.getMessage() + "); GMAC/s not reported");
+            return 0;
+        }
+    }
+
+    /** Runs a parsing step; its bad values are usage errors (exit 2). */
+    private <T> T usage(java.util.function.Supplier<T> step) {
+        try {
+            return step.get();
+        } catch (BenchmarkException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    private String commandLine() {
+        // The parse result's original arguments are the whole command line, "bench" included.
+        return "outpost " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+
+    /** Re-runs this command without --pin under {@code taskset -c CPUS} and relays its output and exit status. */
+    private int pinned() {
+        if (!CPU_LIST.matcher(pin).matches()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--pin is '" + pin
+                    + "'; expected a CPU list such as 0, 0-1 or 0,2");
+        }
+        List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--pin")) {
+                args.remove(i + 1);
+                args.remove(i);
+                break;
+            } else if (args.get(i).startsWith("--pin=")) {
+                args.remove(i);
+                break;
+            }
+        }
+        List<String> command = new ArrayList<>(List.of("taskset", "-c", pin,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), OutpostCli.class.getName()));
+        command.addAll(args);
+        try {
+            Process process = new ProcessBuilder(command).start();
+            // Ctrl-C on this process must not leave the pinned benchmark running.
+            Thread killer = new Thread(process::destroy);
+            Runtime.getRuntime().addShutdownHook(killer);
+            process.getOutputStream().close();
+            Thread errors = Thread.ofPlatform().start(() -> relay(process.getErrorStream(), spec.commandLine().getErr()));
+            relay(process.getInputStream(), spec.commandLine().getOut());
+            int status = process.waitFor();
+            errors.join();
+            Runtime.getRuntime().removeShutdownHook(killer);
+            return status;
+        } catch (IOException e) {
+            throw new CliException("Cannot run taskset to pin to CPUs " + pin + " (" + e.getMessage()
+                    + "); install util-linux, or run 'taskset -c " + pin + " outpost bench ...' yourself", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("Interrupted while the pinned benchmark ran", e);
+        }
+    }
+
+    private static void relay(InputStream from, PrintWriter to) {
+        byte[] buffer = new byte[8192];
+        try (from) {
+            int read;
+            while ((read = from.read(buffer)) > 0) {
+                to.print(new String(buffer, 0, read, StandardCharsets.UTF_8));
+                to.flush();
+            }
+        } catch (IOException e) {
+            to.println("outpost bench: lost the pinned process's output: " + e.getMessage());
+            to.flush();
+        }
+    }
+}

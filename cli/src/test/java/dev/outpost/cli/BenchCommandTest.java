@@ -1,0 +1,125 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.testing.SharedFixtures;
+import dev.outpost.testing.TinyModels;
+import dev.outpost.testing.TinyModels.Batch;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Path tinyModel() throws Exception {
+        Path model = dir.resolve("tiny_cnn.onnx");
+        Files.write(model, TinyModels.smallCnn(1, Batch.dynamic()).toBytes());
+        return model;
+    }
+
+    @Test
+    void mnist_singleStream_printsTheTableAndWritesJson() throws Exception {
+        Path model = SharedFixtures.model("mnist_cnn_pytorch.onnx");
+        Path json = dir.resolve("bench.json");
+
+        CliRun run = CliRun.run("bench", model.toString(), "--duration", "200ms", "--min-queries", "20",
+                "--threads", "1", "--no-cold-start", "--peak-gmacs", "50", "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("mnist_cnn_pytorch.onnx", "SingleStream", "latency p90", "CPUs allowed");
+        // MACs come from the model's inspection: GMAC/s is a number, not "n/a".
+        assertThat(run.out()).containsPattern("GMAC/s\\s+\\d+\\.\\d\\d");
+        assertThat(run.out()).containsPattern("of peak\\s+[\\d.]+% of 1 x 50\\.0 \\(given\\)");
+        assertThat(run.err()).contains("SingleStream [");
+        String text = Files.readString(json);
+        assertThat(text).contains("\"schema\": \"outpost.bench/1\"", "\"scenario\": \"SingleStream\"",
+                "\"cold\": null", "\"commandLine\": \"outpost bench " + model);
+        Matcher macs = Pattern.compile("\"macsPerSample\": (\\d+)").matcher(text);
+        assertThat(macs.find()).isTrue();
+        assertThat(Long.parseLong(macs.group(1))).isPositive();
+    }
+
+    @Test
+    void brokenBudget_exitsThreeAndListsIt() throws Exception {
+        CliRun run = CliRun.run("bench", tinyModel().toString(), "--duration", "50ms", "--min-queries", "10",
+                "--no-cold-start", "--peak-gmacs", "10", "--sla", "p90<1ns,size<1GB,top1>=0.5");
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(3);
+        assertThat(run.out()).contains("SLA tiny_cnn.onnx: 2 of 3 budgets broken", "  broken: p90<1ns: measured",
+                "  broken: top1>=0.5: top1 was not measured in this run");
+        assertThat(run.out()).doesNotContain("broken: size<1GB");
+    }
+
+    @Test
+    void twoModels_offlineBatch_oneColumnEach() throws Exception {
+        Path tiny = tinyModel();
+        Path other = dir.resolve("other.onnx");
+        Files.copy(tiny, other);
+
+        CliRun run = CliRun.run("bench", tiny.toString(), other.toString(), "--scenario", "offline", "--batch", "4",
+                "--duration", "50ms", "--min-queries", "10", "--no-cold-start", "--peak-gmacs", "10", "--repeat", "2");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("\\s+tiny_cnn\\.onnx\\s+other\\.onnx");
+        assertThat(run.out()).containsPattern("scenario\\s+Offline \\(batch 4\\)\\s+Offline \\(batch 4\\)");
+        assertThat(run.out()).containsPattern("spread \\(CV\\)\\s+[\\d.]+% over 2 runs");
+    }
+
+    @Test
+    void pin_reRunsUnderTaskset_andTheReportShowsTheAffinity() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/taskset")), "no taskset");
+
+        CliRun run = CliRun.run("bench", tinyModel().toString(), "--pin", "0", "--threads", "1", "--duration", "50ms",
+                "--min-queries", "10", "--no-cold-start", "--peak-gmacs", "10");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("CPUs allowed 0,", "1 thread(s)");
+    }
+
+    @Test
+    void badBudget_isAUsageErrorNamingIt() throws Exception {
+        CliRun run = CliRun.run("bench", tinyModel().toString(), "--sla", "p90<20ms,rss<2xs");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("SLA budget 2 of 2 ('rss<2xs'): unit 'xs' is not valid for rss;"
+                + " expected B, KB, MB, GB, KiB, MiB, GiB");
+    }
+
+    @Test
+    void badScenarioDurationOrPin_areUsageErrors() throws Exception {
+        String model = tinyModel().toString();
+
+        assertThat(CliRun.run("bench", model, "--scenario", "fast").err())
+                .contains("Unknown scenario 'fast'; expected one of [SingleStream, MultiStream, Server, Offline]");
+        assertThat(CliRun.run("bench", model, "--duration", "ten").err())
+                .contains("--duration is 'ten'; expected a number with a unit ms, s or m");
+        assertThat(CliRun.run("bench", model, "--target-qps", "50").err())
+                .contains("--target-qps applies to the server scenario; the scenario is SingleStream");
+        assertThat(CliRun.run("bench", model, "--batch", "4").err())
+                .contains("batch is 4; expected 1 for SingleStream");
+        CliRun pin = CliRun.run("bench", model, "--pin", "zero");
+        assertThat(pin.exitCode()).isEqualTo(2);
+        assertThat(pin.err()).contains("--pin is 'zero'; expected a CPU list such as 0, 0-1 or 0,2");
+    }
+
+    @Test
+    void missingModel_failsWithOneMessage() {
+        CliRun run = CliRun.run("bench", dir.resolve("absent.onnx").toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("absent.onnx does not exist; give the path of an .onnx file");
+    }
+
+    @Test
+    void durationParsing() {
+        assertThat(BenchCommand.duration("--duration", "1.5s")).isEqualTo(java.time.Duration.ofMillis(1500));
+        assertThat(BenchCommand.duration("--duration", "2m")).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(BenchCommand.duration("--duration", "250ms")).isEqualTo(java.time.Duration.ofMillis(250));
+    }
+}
