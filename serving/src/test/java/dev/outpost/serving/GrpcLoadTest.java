@@ -52,6 +52,10 @@ class GrpcLoadTest {
     }
 
     private void start(ModelManager models, boolean holdRuns) {
+        start(models, holdRuns, ServerConfig.defaults());
+    }
+
+    private void start(ModelManager models, boolean holdRuns, ServerConfig config) {
         models.loadAll();
         if (holdRuns) {
             models.beforeRun(() -> {
@@ -63,7 +67,7 @@ class GrpcLoadTest {
                 }
             });
         }
-        server = InferenceServer.start(models, ServerConfig.defaults().withPort(0).withGrpcPort(0));
+        server = InferenceServer.start(models, config.withPort(0).withGrpcPort(0));
         client = GrpcClient.to(server);
     }
 
@@ -197,5 +201,21 @@ class GrpcLoadTest {
         closing.get(30, TimeUnit.SECONDS);
         Status afterClose = statusOf(send(2));
         assertThat(afterClose.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    @Test
+    void aMessageOverTheSizeLimit_isResourceExhausted_andCallsAreCountedInMetrics() {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"));
+        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults());
+        start(models, false, ServerConfig.defaults().withMaxRequestBytes(2048));
+
+        assertThatThrownBy(() -> client.blocking().modelInfer(digit(0)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, error -> assertThat(error.getStatus().getCode())
+                        .as(error.getStatus().toString()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+        assertThatThrownBy(() -> client.blocking().modelInfer(ModelInferRequest.newBuilder().setModelName("mnist")
+                .build())).isInstanceOfSatisfying(StatusRuntimeException.class, error -> assertThat(error.getStatus()
+                .getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        assertThat(models.metrics().scrape()).contains(
+                "outpost_requests_total{model=\"mnist\",version=\"\",status=\"INVALID_ARGUMENT\"} 1");
     }
 }
