@@ -22,13 +22,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code outpost serve}: serves models over the Open Inference Protocol v2 (REST) until stopped. */
+/** {@code outpost serve}: serves models over the Open Inference Protocol v2 (REST and gRPC) until stopped. */
 @Command(
         name = "serve",
         sortOptions = false,
         description = {
-            "Serve models over the Open Inference Protocol v2 (KServe v2 / Triton REST, with binary tensors),",
-            "with dynamic batching, bounded queues (503 + Retry-After when full) and Prometheus /metrics.",
+            "Serve models over the Open Inference Protocol v2 (KServe v2 / Triton REST, with binary tensors,",
+            "and the KServe v2 GRPCInferenceService), with dynamic batching, bounded queues (503 + Retry-After",
+            "or RESOURCE_EXHAUSTED when full) and Prometheus /metrics.",
             "",
             "Give model files (each is model <file name>, version 1) or a repository folder in Triton's",
             "layout: DIR/<model>/<version>/model.onnx, with optional DIR/<model>/config.properties",
@@ -40,7 +41,8 @@ import picocli.CommandLine.Spec;
             "",
             "Examples:",
             "  outpost serve ../shared/models/squeezenet1.0-fp32.onnx ../shared/models/yolox_nano.onnx",
-            "  outpost serve --repository models/ --http-port 8000 --host 0.0.0.0",
+            "  outpost serve --repository models/ --http-port 8000 --grpc-port 8001 --host 0.0.0.0",
+            "  outpost serve model.onnx --no-grpc",
             "  curl -s localhost:8000/v2/models/squeezenet1.0-fp32",
             "  curl -s --data-binary @cat.jpg -H 'Content-Type: image/jpeg' localhost:8000/v2/models/squeezenet1.0-fp32/classify",
             "",
@@ -60,6 +62,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8000",
             description = "REST port (default ${DEFAULT-VALUE}; 0 picks a free one).")
     int httpPort;
+
+    @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "8001",
+            description = "gRPC port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int grpcPort;
+
+    @Option(names = "--no-grpc", description = "Serve REST only.")
+    boolean noGrpc;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
@@ -92,6 +101,10 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--http-port must be within 0..65535, got " + httpPort);
         }
+        if (grpcPort < 0 || grpcPort > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--grpc-port must be within 0..65535, got " + grpcPort + " (--no-grpc turns gRPC off)");
+        }
         // The JVM's start, not the process's: ./outpost execs java in the shell's process, whose start
         // would include the launcher's build of outpost.jar.
         Instant processStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
@@ -115,13 +128,15 @@ final class ServeCommand implements Callable<Integer> {
             InferenceServer server;
             try {
                 server = InferenceServer.start(manager, new ServerConfig(host, httpPort,
-                        ServerConfig.defaults().maxRequestBytes()));
+                        ServerConfig.defaults().maxRequestBytes(), noGrpc ? ServerConfig.GRPC_OFF : grpcPort));
             } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
-                throw new CliException("Cannot listen on " + host + ":" + httpPort + ": " + e.getMessage(), e);
+                throw new CliException("Cannot listen on " + host + ":" + httpPort
+                        + (noGrpc ? "" : " (gRPC " + grpcPort + ")") + ": " + e.getMessage(), e);
             }
             long ready = statuses.stream().filter(ModelStatus::ready).count();
-            out.printf("Serving %d of %d model versions on http://%s:%d (OIP v2 REST; /metrics); process start to "
+            out.printf("Serving %d of %d model versions on http://%s:%d (OIP v2 REST; /metrics)%s; process start to "
                     + "ready: %d ms%n", ready, statuses.size(), host, server.port(),
+                    server.servesGrpc() ? " and grpc://" + host + ":" + server.grpcPort() + " (KServe v2 gRPC)" : "",
                     Duration.between(processStart, Instant.now()).toMillis());
             out.flush();
             return server;

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.outpost.serving.InferenceServer;
+import dev.outpost.serving.proto.GRPCInferenceServiceGrpc;
+import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -13,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -46,26 +51,36 @@ class ServeCommandTest {
         StringWriter log = new StringWriter();
 
         try (InferenceServer server = parsed("serve", "--repository", temp.resolve("repo").toString(),
-                "--http-port", "0").start(new PrintWriter(log, true))) {
+                "--http-port", "0", "--grpc-port", "0").start(new PrintWriter(log, true))) {
             HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                     "http://127.0.0.1:" + server.port() + "/v2/models/digits/ready")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(ready.statusCode()).isEqualTo(200);
+            ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
+            try {
+                assertThat(GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .modelReady(ModelReadyRequest.newBuilder().setName("digits").build()).getReady()).isTrue();
+            } finally {
+                channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            }
         }
         assertThat(log.toString()).containsPattern("Loaded digits version 1 in \\d+ ms")
                 .contains("FAILED to load bad version 1: ")
-                .containsPattern("Serving 1 of 2 model versions on http://127.0.0.1:\\d+ .*process start to ready: \\d+ ms");
+                .containsPattern("Serving 1 of 2 model versions on http://127.0.0.1:\\d+ .*grpc://127.0.0.1:\\d+ .*"
+                        + "process start to ready: \\d+ ms");
     }
 
     @Test
     void serve_withModelFiles_namesEachModelByItsFile() throws Exception {
         Path mnist = sharedModel("mnist_cnn_pytorch.onnx");
         StringWriter log = new StringWriter();
-        try (InferenceServer server = parsed("serve", mnist.toString(), "--http-port", "0")
+        try (InferenceServer server = parsed("serve", mnist.toString(), "--http-port", "0", "--no-grpc")
                 .start(new PrintWriter(log, true))) {
             assertThat(server.models().index()).extracting(status -> status.name() + "@" + status.version())
                     .containsExactly("mnist_cnn_pytorch@1");
+            assertThat(server.servesGrpc()).as("--no-grpc").isFalse();
         }
+        assertThat(log.toString()).doesNotContain("grpc://");
         assertThat(log.toString()).contains("Loaded mnist_cnn_pytorch version 1 in ");
     }
 
@@ -77,11 +92,16 @@ class ServeCommandTest {
 
         CliRun both = CliRun.run("serve", "a.onnx", "--repository", "dir");
         assertThat(both.exitCode()).isEqualTo(2);
+
+        CliRun badGrpcPort = CliRun.run("serve", "a.onnx", "--grpc-port", "70000");
+        assertThat(badGrpcPort.exitCode()).isEqualTo(2);
+        assertThat(badGrpcPort.err()).contains("--grpc-port must be within 0..65535, got 70000");
     }
 
     @Test
     void serve_withAMissingRepository_failsWithTheReason() {
-        CliRun run = CliRun.run("serve", "--repository", temp.resolve("missing").toString(), "--http-port", "0");
+        CliRun run = CliRun.run("serve", "--repository", temp.resolve("missing").toString(), "--http-port", "0",
+                "--grpc-port", "0");
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("is not a folder; expected DIR/<model>/<version>/model.onnx")
                 .doesNotContain("at dev.outpost");

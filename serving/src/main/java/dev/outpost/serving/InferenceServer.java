@@ -8,6 +8,7 @@ import dev.outpost.runtime.InferenceException;
 import dev.outpost.runtime.PipelineRun;
 import dev.outpost.runtime.Prediction;
 import dev.outpost.runtime.TensorSpec;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
@@ -18,21 +19,26 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The Open Inference Protocol v2 REST server (Helidon SE WebServer, one virtual thread per request)
- * over a {@link ModelManager}: health, server and model metadata, readiness, inference with JSON
+ * The Open Inference Protocol v2 server over a {@link ModelManager}: REST (Helidon SE WebServer, one
+ * virtual thread per request) and, when {@link ServerConfig#grpcPort()} is not
+ * {@link ServerConfig#GRPC_OFF}, the KServe v2 {@code GRPCInferenceService} on its own port over the
+ * same manager. REST offers health, server and model metadata, readiness, inference with JSON
  * or binary tensors, the repository API, image classify/detect endpoints and Prometheus
  * {@code /metrics}. Error bodies are {@code {"error": "..."}}; see {@link HttpErrors} for statuses.
  *
  * <p>Thread-safe. The server owns the manager it was started with: {@link #close()} stops taking
- * requests (503), drains queued and running ones, stops listening, then closes the manager.
+ * requests (503 / UNAVAILABLE), drains queued and running ones, stops both listeners, then closes
+ * the manager.
  * Close is idempotent.
  */
 public final class InferenceServer implements AutoCloseable {
@@ -40,10 +46,12 @@ public final class InferenceServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(InferenceServer.class.getName());
     private static final HeaderName INFERENCE_HEADER = HeaderNames.create(OipCodec.HEADER_LENGTH);
     private static final String JSON = "application/json";
+    private static final long GRPC_STOP_SECONDS = 5;
 
     private final ModelManager models;
     private final ServerConfig config;
     private final WebServer server;
+    private final io.grpc.Server grpc;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> draining = new CompletableFuture<>();
 
@@ -57,6 +65,21 @@ public final class InferenceServer implements AutoCloseable {
                 .routing(this::routes)
                 .build()
                 .start();
+        if (config.grpcPort() == ServerConfig.GRPC_OFF) {
+            this.grpc = null;
+            return;
+        }
+        try {
+            this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+                    .maxInboundMessageSize((int) config.maxRequestBytes())
+                    .addService(new GrpcInferenceService(models, () -> !closed.get()))
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            server.stop();
+            throw new java.io.UncheckedIOException("gRPC cannot listen on " + config.host() + ":" + config.grpcPort()
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -72,6 +95,23 @@ public final class InferenceServer implements AutoCloseable {
     /** The port the server listens on (the one picked when the config said 0). */
     public int port() {
         return server.port();
+    }
+
+    /**
+     * The port gRPC listens on (the one picked when the config said 0).
+     *
+     * @throws IllegalStateException when gRPC is off
+     */
+    public int grpcPort() {
+        if (grpc == null) {
+            throw new IllegalStateException("InferenceServer serves no gRPC (grpcPort was " + ServerConfig.GRPC_OFF + ")");
+        }
+        return grpc.getPort();
+    }
+
+    /** True when the server also serves gRPC. */
+    public boolean servesGrpc() {
+        return grpc != null;
     }
 
     /** The manager being served. */
@@ -329,7 +369,7 @@ public final class InferenceServer implements AutoCloseable {
         send(res, 200, bytes.toByteArray(), JSON);
     }
 
-    private static String versionOfThisModule() {
+    static String versionOfThisModule() {
         String version = InferenceServer.class.getPackage().getImplementationVersion();
         return version == null ? "0.1.0-SNAPSHOT" : version;
     }
@@ -444,7 +484,26 @@ public final class InferenceServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "Stopping the HTTP listener failed: " + e);
             }
+            stopGrpc();
             models.close();
+        }
+    }
+
+    /** Stops the gRPC listener: calls still open after the drain get a few seconds, then are cancelled. */
+    private void stopGrpc() {
+        if (grpc == null) {
+            return;
+        }
+        grpc.shutdown();
+        try {
+            if (!grpc.awaitTermination(GRPC_STOP_SECONDS, TimeUnit.SECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "gRPC calls still open " + GRPC_STOP_SECONDS
+                        + " s after the drain; cancelling them");
+                grpc.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            grpc.shutdownNow();
         }
     }
 

@@ -1,0 +1,224 @@
+package dev.outpost.serving;
+
+import dev.outpost.runtime.TensorSpec;
+import dev.outpost.serving.proto.GRPCInferenceServiceGrpc;
+import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
+import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
+import dev.outpost.serving.proto.GrpcService.ModelMetadataRequest;
+import dev.outpost.serving.proto.GrpcService.ModelMetadataResponse;
+import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
+import dev.outpost.serving.proto.GrpcService.ModelReadyResponse;
+import dev.outpost.serving.proto.GrpcService.RepositoryIndexRequest;
+import dev.outpost.serving.proto.GrpcService.RepositoryIndexResponse;
+import dev.outpost.serving.proto.GrpcService.RepositoryModelLoadRequest;
+import dev.outpost.serving.proto.GrpcService.RepositoryModelLoadResponse;
+import dev.outpost.serving.proto.GrpcService.RepositoryModelUnloadRequest;
+import dev.outpost.serving.proto.GrpcService.RepositoryModelUnloadResponse;
+import dev.outpost.serving.proto.GrpcService.ServerLiveRequest;
+import dev.outpost.serving.proto.GrpcService.ServerLiveResponse;
+import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
+import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
+import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
+import dev.outpost.serving.proto.GrpcService.ServerReadyResponse;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The KServe v2 {@code GRPCInferenceService} over a {@link ModelManager}, the same one the REST
+ * server uses: every RPC of the project's {@code grpc_service.proto}. Inference is asynchronous:
+ * the call returns once the request is queued, and the answer is sent when the model has run; a
+ * client cancelling its call cancels the queued request. Errors map through {@link GrpcErrors}.
+ *
+ * <p>Thread-safe; owns nothing (the {@link InferenceServer} owns the manager).
+ */
+final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+
+    private static final System.Logger LOG = System.getLogger(GrpcInferenceService.class.getName());
+
+    private final ModelManager models;
+    private final BooleanSupplier accepting;
+
+    /**
+     * @param models the manager to answer from
+     * @param accepting false once the server started shutting down (new inferences get UNAVAILABLE)
+     */
+    GrpcInferenceService(ModelManager models, BooleanSupplier accepting) {
+        this.models = models;
+        this.accepting = accepting;
+    }
+
+    @Override
+    public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> answer) {
+        reply(answer, () -> ServerLiveResponse.newBuilder().setLive(models.isLive()).build());
+    }
+
+    @Override
+    public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> answer) {
+        reply(answer, () -> ServerReadyResponse.newBuilder()
+                .setReady(models.isLive() && accepting.getAsBoolean()).build());
+    }
+
+    @Override
+    public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> answer) {
+        reply(answer, () -> ModelReadyResponse.newBuilder()
+                .setReady(models.status(request.getName(), request.getVersion()).ready()).build());
+    }
+
+    @Override
+    public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> answer) {
+        reply(answer, () -> ServerMetadataResponse.newBuilder()
+                .setName("outpost")
+                .setVersion(InferenceServer.versionOfThisModule())
+                .addExtensions("model_repository")
+                .build());
+    }
+
+    @Override
+    public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> answer) {
+        reply(answer, () -> {
+            ModelStatus status = models.status(request.getName(), request.getVersion());
+            ModelMetadataResponse.Builder builder = ModelMetadataResponse.newBuilder()
+                    .setName(status.name())
+                    .setPlatform("onnxruntime_onnx");
+            models.index().stream().filter(each -> each.name().equals(status.name()))
+                    .forEach(each -> builder.addVersions(each.version()));
+            status.inputs().forEach(spec -> builder.addInputs(tensor(spec)));
+            status.outputs().forEach(spec -> builder.addOutputs(tensor(spec)));
+            return builder.build();
+        });
+    }
+
+    private static ModelMetadataResponse.TensorMetadata tensor(TensorSpec spec) {
+        ModelMetadataResponse.TensorMetadata.Builder builder = ModelMetadataResponse.TensorMetadata.newBuilder()
+                .setName(spec.name())
+                .setDatatype(spec.type().oipName());
+        for (long dim : spec.shape()) {
+            builder.addShape(dim < 0 ? -1 : dim);
+        }
+        return builder.build();
+    }
+
+    @Override
+    public void modelInfer(ModelInferRequest message, StreamObserver<ModelInferResponse> answer) {
+        String name = message.getModelName();
+        InferenceRequest request;
+        CompletableFuture<InferenceResponse> future;
+        try {
+            if (!accepting.getAsBoolean()) {
+                throw new ServingException(ServingException.Code.SHUTTING_DOWN, "The server is shutting down; model "
+                        + name + " takes no new requests");
+            }
+            request = GrpcCodec.decode(message);
+            try {
+                future = models.infer(request);
+            } catch (RuntimeException e) {
+                GrpcCodec.release(request);
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            fail(answer, name, message.getModelVersion(), e);
+            return;
+        }
+        if (answer instanceof ServerCallStreamObserver<ModelInferResponse> call) {
+            call.setOnCancelHandler(() -> future.cancel(false));
+        }
+        future.whenComplete((response, error) -> {
+            GrpcCodec.release(request);
+            if (error != null) {
+                fail(answer, name, message.getModelVersion(), error);
+                return;
+            }
+            try (response) {
+                ModelInferResponse encoded = GrpcCodec.encode(response);
+                answer.onNext(encoded);
+                answer.onCompleted();
+                models.metrics().request(name, response.version(), "OK");
+            } catch (RuntimeException e) {
+                fail(answer, name, response.version(), e);
+            }
+        });
+    }
+
+    @Override
+    public void repositoryIndex(RepositoryIndexRequest request, StreamObserver<RepositoryIndexResponse> answer) {
+        reply(answer, () -> {
+            RepositoryIndexResponse.Builder builder = RepositoryIndexResponse.newBuilder();
+            for (ModelStatus status : models.index()) {
+                if (request.getReady() && !status.ready()) {
+                    continue;
+                }
+                builder.addModels(RepositoryIndexResponse.ModelIndex.newBuilder()
+                        .setName(status.name())
+                        .setVersion(status.version())
+                        .setState(status.state().name())
+                        .setReason(status.reason()));
+            }
+            return builder.build();
+        });
+    }
+
+    @Override
+    public void repositoryModelLoad(RepositoryModelLoadRequest request,
+                                    StreamObserver<RepositoryModelLoadResponse> answer) {
+        reply(answer, () -> {
+            List<ModelStatus> failed = models.load(request.getModelName()).stream()
+                    .filter(status -> status.state() == ModelState.FAILED).toList();
+            if (!failed.isEmpty()) {
+                throw new ServingException(ServingException.Code.INVALID_REPOSITORY, "Model " + request.getModelName()
+                        + " failed to load: " + failed.stream()
+                        .map(status -> "version " + status.version() + ": " + status.reason()).toList());
+            }
+            return RepositoryModelLoadResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void repositoryModelUnload(RepositoryModelUnloadRequest request,
+                                      StreamObserver<RepositoryModelUnloadResponse> answer) {
+        reply(answer, () -> {
+            models.unload(request.getModelName());
+            return RepositoryModelUnloadResponse.getDefaultInstance();
+        });
+    }
+
+    /** Answers a unary call; a failure becomes its gRPC status, never escapes. */
+    private <T> void reply(StreamObserver<T> answer, Supplier<T> body) {
+        T value;
+        try {
+            value = body.get();
+        } catch (RuntimeException e) {
+            answer.onError(status(e).asRuntimeException());
+            return;
+        }
+        answer.onNext(value);
+        answer.onCompleted();
+    }
+
+    private void fail(StreamObserver<?> answer, String model, String version, Throwable error) {
+        Status status = status(error);
+        models.metrics().request(model, version, status.getCode().name());
+        try {
+            answer.onError(status.asRuntimeException());
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "The call of model " + model + " was already closed: " + e.getMessage());
+        }
+    }
+
+    private static Status status(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ServingException serving) {
+            return GrpcErrors.status(serving);
+        }
+        if (cause instanceof java.util.concurrent.CancellationException) {
+            return Status.CANCELLED.withDescription("The client cancelled the call");
+        }
+        LOG.log(System.Logger.Level.ERROR, "Internal error while answering a gRPC call", cause);
+        return Status.INTERNAL.withDescription("Internal server error: " + cause);
+    }
+}

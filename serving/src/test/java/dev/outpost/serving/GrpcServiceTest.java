@@ -1,0 +1,224 @@
+package dev.outpost.serving;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.outpost.runtime.InferenceEngine;
+import dev.outpost.runtime.ModelSession;
+import dev.outpost.runtime.Outputs;
+import dev.outpost.runtime.Tensor;
+import dev.outpost.serving.proto.GrpcService.InferParameter;
+import dev.outpost.serving.proto.GrpcService.InferTensorContents;
+import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
+import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
+import dev.outpost.serving.proto.GrpcService.ModelMetadataRequest;
+import dev.outpost.serving.proto.GrpcService.ModelMetadataResponse;
+import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
+import dev.outpost.serving.proto.GrpcService.ServerLiveRequest;
+import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
+import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
+import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gRPC service on a real server (ephemeral ports) with squeezenet1.0-fp32, mnist and yolox_nano,
+ * called through stubs generated from the project's proto: health and metadata RPCs, ModelInfer with
+ * raw and typed contents checked against in-process ModelSession outputs, and the error statuses
+ * of client mistakes (never INTERNAL).
+ */
+class GrpcServiceTest {
+
+    private static InferenceServer server;
+    private static GrpcClient client;
+    private static InferenceEngine engine;
+
+    @BeforeAll
+    static void start() {
+        Path squeezenet = SharedModels.model("squeezenet1.0-fp32.onnx");
+        Path mnist = SharedModels.model("mnist_cntk.onnx");
+        Path yolox = SharedModels.model("yolox_nano.onnx");
+        ModelManager models = ModelManager.create(ModelRepository.ofFiles(List.of(squeezenet, mnist, yolox)),
+                ServingConfig.defaults());
+        models.loadAll();
+        server = InferenceServer.start(models, ServerConfig.defaults().withPort(0).withGrpcPort(0));
+        client = GrpcClient.to(server);
+        engine = InferenceEngine.create();
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        if (server != null) {
+            client.close();
+            server.close();
+            engine.close();
+        }
+    }
+
+    private static float[] random(long seed, int count, float scale) {
+        Random random = new Random(seed);
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = random.nextFloat() * scale;
+        }
+        return values;
+    }
+
+    private static float[] expected(String file, String input, float[] values, long[] shape, String output) {
+        try (ModelSession session = engine.open(SharedModels.model(file));
+             Tensor tensor = Tensor.of(values, shape);
+             Outputs outputs = session.run(Map.of(input, tensor))) {
+            return outputs.get(output).toFloatArray();
+        }
+    }
+
+    private static void assertStatus(ThrowingCallable call, Status.Code code, String... fragments) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(StatusRuntimeException.class, error -> {
+            assertThat(error.getStatus().getCode()).as(error.getStatus().toString()).isEqualTo(code);
+            assertThat(error.getStatus().getDescription()).contains(fragments);
+        });
+    }
+
+    @Test
+    void healthAndServerMetadata() {
+        assertThat(client.blocking().serverLive(ServerLiveRequest.getDefaultInstance()).getLive()).isTrue();
+        assertThat(client.blocking().serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isTrue();
+        ServerMetadataResponse metadata = client.blocking().serverMetadata(ServerMetadataRequest.getDefaultInstance());
+        assertThat(metadata.getName()).isEqualTo("outpost");
+        assertThat(metadata.getVersion()).isNotBlank();
+        assertThat(metadata.getExtensionsList()).contains("model_repository");
+    }
+
+    @Test
+    void modelReadyAndMetadata_nameTheModelsTensors() {
+        assertThat(client.blocking().modelReady(ModelReadyRequest.newBuilder().setName("mnist_cntk").build())
+                .getReady()).isTrue();
+        assertThat(client.blocking().modelReady(ModelReadyRequest.newBuilder().setName("mnist_cntk").setVersion("1")
+                .build()).getReady()).isTrue();
+        ModelMetadataResponse metadata = client.blocking().modelMetadata(ModelMetadataRequest.newBuilder()
+                .setName("squeezenet1.0-fp32").build());
+        assertThat(metadata.getName()).isEqualTo("squeezenet1.0-fp32");
+        assertThat(metadata.getVersionsList()).containsExactly("1");
+        assertThat(metadata.getPlatform()).isEqualTo("onnxruntime_onnx");
+        assertThat(metadata.getInputs(0).getName()).isEqualTo("data_0");
+        assertThat(metadata.getInputs(0).getDatatype()).isEqualTo("FP32");
+        assertThat(metadata.getInputs(0).getShapeList()).containsExactly(1L, 3L, 224L, 224L);
+        assertThat(metadata.getOutputs(0).getName()).isEqualTo("softmaxout_1");
+        assertStatus(() -> client.blocking().modelMetadata(ModelMetadataRequest.newBuilder().setName("nope").build()),
+                Status.Code.NOT_FOUND, "nope");
+        assertStatus(() -> client.blocking().modelReady(ModelReadyRequest.newBuilder().setName("mnist_cntk")
+                .setVersion("9").build()), Status.Code.NOT_FOUND, "9");
+    }
+
+    @Test
+    void squeezenet_rawContents_equalInProcessOutputs_andEchoTheId() {
+        float[] pixels = random(7, 3 * 224 * 224, 2f);
+        ModelInferResponse response = client.blocking().modelInfer(GrpcClient.rawFp32("squeezenet1.0-fp32", "data_0",
+                pixels, 1, 3, 224, 224).setId("req-42")
+                .putParameters("priority", InferParameter.newBuilder().setInt64Param(0).build()).build());
+
+        assertThat(response.getModelName()).isEqualTo("squeezenet1.0-fp32");
+        assertThat(response.getModelVersion()).isEqualTo("1");
+        assertThat(response.getId()).isEqualTo("req-42");
+        assertThat(response.getOutputs(0).getName()).isEqualTo("softmaxout_1");
+        assertThat(response.getOutputs(0).getDatatype()).isEqualTo("FP32");
+        assertThat(response.getOutputs(0).getShapeList()).containsExactly(1L, 1000L, 1L, 1L);
+        assertThat(GrpcClient.floats(response.getRawOutputContents(0))).containsExactly(expected(
+                "squeezenet1.0-fp32.onnx", "data_0", pixels, new long[] {1, 3, 224, 224}, "softmaxout_1"));
+    }
+
+    @Test
+    void mnist_rawContents_withTheOutputSelected() {
+        float[] pixels = random(3, 28 * 28, 255f);
+        ModelInferResponse response = client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels,
+                1, 1, 28, 28).setModelVersion("1").addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder()
+                .setName("Plus214_Output_0")).build());
+
+        assertThat(response.getOutputsCount()).isEqualTo(1);
+        assertThat(response.getRawOutputContentsCount()).isEqualTo(1);
+        assertThat(GrpcClient.floats(response.getRawOutputContents(0))).containsExactly(expected("mnist_cntk.onnx",
+                "Input3", pixels, new long[] {1, 1, 28, 28}, "Plus214_Output_0"));
+    }
+
+    @Test
+    void mnist_typedFp32Contents_giveTheSameAnswerAsRaw() {
+        float[] pixels = random(5, 28 * 28, 255f);
+        InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+        for (float pixel : pixels) {
+            contents.addFp32Contents(pixel);
+        }
+        ModelInferResponse response = client.blocking().modelInfer(ModelInferRequest.newBuilder()
+                .setModelName("mnist_cntk")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("Input3").setDatatype("FP32")
+                        .addShape(1).addShape(1).addShape(28).addShape(28).setContents(contents))
+                .build());
+
+        assertThat(GrpcClient.floats(response.getRawOutputContents(0))).containsExactly(expected("mnist_cntk.onnx",
+                "Input3", pixels, new long[] {1, 1, 28, 28}, "Plus214_Output_0"));
+    }
+
+    @Test
+    void yoloxNano_rawContents_everyOutputWhenNoneIsListed() {
+        float[] pixels = random(11, 3 * 416 * 416, 255f);
+        ModelInferResponse response = client.blocking().modelInfer(GrpcClient.rawFp32("yolox_nano", "images", pixels,
+                1, 3, 416, 416).build());
+
+        assertThat(response.getOutputs(0).getShapeList()).containsExactly(1L, 3549L, 85L);
+        assertThat(GrpcClient.floats(response.getRawOutputContents(0))).containsExactly(expected("yolox_nano.onnx",
+                "images", pixels, new long[] {1, 3, 416, 416}, "output"));
+    }
+
+    @Test
+    void unknownModelOrVersion_isNotFound() {
+        float[] pixels = new float[784];
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("no_such_model", "Input3", pixels,
+                1, 1, 28, 28).build()), Status.Code.NOT_FOUND, "no_such_model");
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels,
+                1, 1, 28, 28).setModelVersion("7").build()), Status.Code.NOT_FOUND, "7");
+    }
+
+    @Test
+    void clientMistakes_areInvalidArgument_namingExpectedAndReceived_andTheServerKeepsServing() {
+        float[] pixels = new float[784];
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", new float[25],
+                1, 1, 28, 28).build()), Status.Code.INVALID_ARGUMENT, "Input3", "100 bytes", "3136 bytes");
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels,
+                1, 1, 14, 56).build()), Status.Code.INVALID_ARGUMENT, "Input3", "28");
+        assertStatus(() -> client.blocking().modelInfer(ModelInferRequest.newBuilder().setModelName("mnist_cntk")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("Input3").setDatatype("INT32")
+                        .addShape(1).addShape(1).addShape(28).addShape(28))
+                .addRawInputContents(ByteString.copyFrom(new byte[3136])).build()),
+                Status.Code.INVALID_ARGUMENT, "Input3", "FP32");
+        assertStatus(() -> client.blocking().modelInfer(ModelInferRequest.newBuilder().setModelName("mnist_cntk")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("Input3").setDatatype("FP8")
+                        .addShape(1))
+                .addRawInputContents(ByteString.copyFrom(new byte[1])).build()),
+                Status.Code.INVALID_ARGUMENT, "'FP8'", "expected one of");
+        assertStatus(() -> client.blocking().modelInfer(ModelInferRequest.newBuilder().setModelName("mnist_cntk")
+                .build()), Status.Code.INVALID_ARGUMENT, "Input3");
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels,
+                1, 1, 28, 28).addRawInputContents(ByteString.EMPTY).build()),
+                Status.Code.INVALID_ARGUMENT, "raw_input_contents has 2 entries", "1 inputs");
+        assertStatus(() -> client.blocking().modelInfer(ModelInferRequest.newBuilder().setModelName("mnist_cntk")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("Input3").setDatatype("FP32")
+                        .addShape(1).addShape(1).addShape(28).addShape(28)
+                        .setContents(InferTensorContents.newBuilder().addFp32Contents(1f)))
+                .build()), Status.Code.INVALID_ARGUMENT, "1 values in contents.fp32_contents", "needs 784");
+        assertStatus(() -> client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels,
+                1, 1, 28, 28).addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName("nope"))
+                .build()), Status.Code.INVALID_ARGUMENT, "nope", "Plus214_Output_0");
+
+        ModelInferResponse stillServing = client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3",
+                pixels, 1, 1, 28, 28).build());
+        assertThat(stillServing.getRawOutputContents(0).size()).isEqualTo(40);
+    }
+}
