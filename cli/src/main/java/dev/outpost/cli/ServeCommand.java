@@ -27,15 +27,16 @@ import picocli.CommandLine.Spec;
         name = "serve",
         sortOptions = false,
         description = {
-            "Serve models over the Open Inference Protocol v2 (KServe v2 / Triton REST, with binary tensors,",
-            "and the KServe v2 GRPCInferenceService), with dynamic batching, bounded queues (503 + Retry-After",
-            "or RESOURCE_EXHAUSTED when full) and Prometheus /metrics.",
+            "Serve models over the Open Inference Protocol v2: REST (KServe v2 / Triton, with binary tensors)"
+                    + " and the KServe v2 GRPCInferenceService, with dynamic batching, bounded queues"
+                    + " (503 + Retry-After or RESOURCE_EXHAUSTED when full) and Prometheus /metrics.",
             "",
-            "Give model files (each is model <file name>, version 1) or a repository folder in Triton's",
-            "layout: DIR/<model>/<version>/model.onnx, with optional DIR/<model>/config.properties",
-            "(max-queue-size, max-concurrent-runs, intra-op-threads, max-batch-size, max-queue-delay-ms,",
-            "preferred-batch-sizes, request-timeout-ms). A model that fails to load is reported and the",
-            "server serves the others. Ctrl-C or SIGTERM shuts down gracefully (drains running requests)."
+            "Give model files (each is model <file name>, version 1) or a repository folder in Triton's"
+                    + " layout: DIR/<model>/<version>/model.onnx, with an optional DIR/<model>/config.properties"
+                    + " (max-queue-size, max-concurrent-runs, intra-op-threads, max-batch-size, max-queue-delay-ms,"
+                    + " preferred-batch-sizes, request-timeout-ms). A model that fails to load is reported and"
+                    + " the server serves the others. Ctrl-C or SIGTERM shuts down gracefully (drains running"
+                    + " requests)."
         },
         footer = {
             "",
