@@ -65,8 +65,8 @@ public final class HtmlReport {
             results(page, reports);
         }
         comparison.ifPresent(result -> comparisonTable(page, result));
-        page.append("<h2>Latency distribution</h2>\n<p>Latency at each reported percentile; the axis spreads the")
-                .append(" tail (50, 90, 99, 99.9 are evenly spaced).").append(comparison.isPresent()
+        page.append("<h2>Latency distribution</h2>\n<p>Latency (log scale) at each reported percentile; the")
+                .append(" percentile axis spreads the tail (50, 90, 99, 99.9 are evenly spaced).").append(comparison.isPresent()
                         ? " Comparison: each contender's block of median p50." : "").append("</p>\n");
         percentileCurves(page, series);
         if (series.size() >= 2) {
@@ -155,10 +155,13 @@ public final class HtmlReport {
     private static final String[] PERCENTILE_LABELS = {"min", "50", "90", "95", "99", "99.9", "max"};
 
     private static void percentileCurves(StringBuilder page, List<Series> series) {
-        double top = series.stream().mapToDouble(s -> s.latency().maxNanos()).max().orElse(1) / 1e6;
-        top = top <= 0 ? 1 : top * 1.05;
+        // Log latency axis: a tail 100x the median stays on the page without flattening the body.
+        double bottom = series.stream().mapToDouble(s -> s.latency().minNanos()).min().orElse(1) / 1e6 / 1.2;
+        double top = series.stream().mapToDouble(s -> s.latency().maxNanos()).max().orElse(1) / 1e6 * 1.2;
+        bottom = bottom > 0 ? bottom : 1e-3;
+        top = top > bottom ? top : bottom * 10;
         double right = nines(99.99);
-        svgOpen(page, "percentiles", "latency (ms) by percentile");
+        svgOpen(page, "percentiles", "latency (ms, log scale) by percentile");
         for (int i = 0; i < PERCENTILES.length; i++) {
             double x = x(nines(PERCENTILES[i]), right);
             page.append(String.format(Locale.ROOT, "<line class=\"grid\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>",
@@ -166,7 +169,11 @@ public final class HtmlReport {
                     "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x, HEIGHT - MARGIN + 16,
                     PERCENTILE_LABELS[i]));
         }
-        axes(page, "percentile", "latency (ms)", top);
+        frame(page, "percentile", "latency (ms, log scale)");
+        for (double tick : logTicks(bottom, top)) {
+            page.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>",
+                    MARGIN - 4, logY(tick, bottom, top) + 4, tick));
+        }
         for (int index = 0; index < series.size(); index++) {
             LatencyStats latency = series.get(index).latency();
             long[] values = {latency.minNanos(), latency.p50Nanos(), latency.p90Nanos(), latency.p95Nanos(),
@@ -174,13 +181,31 @@ public final class HtmlReport {
             StringBuilder points = new StringBuilder();
             for (int i = 0; i < values.length; i++) {
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x(nines(PERCENTILES[i]), right),
-                        y(values[i] / 1e6, top)));
+                        logY(Math.max(values[i] / 1e6, bottom), bottom, top)));
             }
             page.append("<polyline class=\"curve\" fill=\"none\" stroke-width=\"2\" stroke=\"").append(colour(index))
                     .append("\" points=\"").append(points.toString().trim()).append("\"/>\n");
         }
         legend(page, series);
         page.append("</svg>\n");
+    }
+
+    /** Ticks at 1, 2 and 5 times the powers of ten inside [bottom, top]. */
+    private static List<Double> logTicks(double bottom, double top) {
+        List<Double> ticks = new ArrayList<>();
+        for (int exponent = (int) Math.floor(Math.log10(bottom)); exponent <= (int) Math.ceil(Math.log10(top)); exponent++) {
+            for (int mantissa : new int[] {1, 2, 5}) {
+                double tick = mantissa * Math.pow(10, exponent);
+                if (tick >= bottom && tick <= top) {
+                    ticks.add(tick);
+                }
+            }
+        }
+        return ticks;
+    }
+
+    private static double logY(double value, double bottom, double top) {
+        return HEIGHT - MARGIN - Math.log(value / bottom) / Math.log(top / bottom) * (HEIGHT - MARGIN * 1.5);
     }
 
     private static void scatter(StringBuilder page, List<Series> series) {
@@ -209,14 +234,19 @@ public final class HtmlReport {
     }
 
     private static void axes(StringBuilder page, String xTitle, String yTitle, double top) {
-        page.append(String.format(Locale.ROOT, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
-                + "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", MARGIN, HEIGHT - MARGIN,
-                WIDTH - MARGIN, HEIGHT - MARGIN, MARGIN, MARGIN / 2, MARGIN, HEIGHT - MARGIN));
+        frame(page, xTitle, yTitle);
         for (int tick = 0; tick <= 4; tick++) {
             double value = top * tick / 4;
             page.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>",
                     MARGIN - 4, y(value, top) + 4, value));
         }
+    }
+
+    /** The two axis lines and their titles. */
+    private static void frame(StringBuilder page, String xTitle, String yTitle) {
+        page.append(String.format(Locale.ROOT, "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>"
+                + "<line class=\"axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n", MARGIN, HEIGHT - MARGIN,
+                WIDTH - MARGIN, HEIGHT - MARGIN, MARGIN, MARGIN / 2, MARGIN, HEIGHT - MARGIN));
         page.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>"
                 + "<text x=\"14\" y=\"%d\" transform=\"rotate(-90 14 %d)\" text-anchor=\"middle\">%s</text>\n",
                 WIDTH / 2, HEIGHT - 12, escape(xTitle), HEIGHT / 2, HEIGHT / 2, escape(yTitle)));
