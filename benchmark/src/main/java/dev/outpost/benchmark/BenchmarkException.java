@@ -24,7 +24,9 @@ public final class BenchmarkException extends RuntimeException {
         /** The system under test threw while the load ran. */
         SUT_FAILURE,
         /** A file could not be read or written. */
-        IO
+        IO,
+        /** A benchmark JSON file is not JSON, or not of the schema {@value BenchJson#SCHEMA}. */
+        INVALID_REPORT
     }
 
     private final Code code;

@@ -4,6 +4,9 @@ import dev.outpost.benchmark.BenchJson;
 import dev.outpost.benchmark.BenchOptions;
 import dev.outpost.benchmark.BenchReport;
 import dev.outpost.benchmark.BenchmarkException;
+import dev.outpost.benchmark.ComparisonResult;
+import dev.outpost.benchmark.Environment;
+import dev.outpost.benchmark.HtmlReport;
 import dev.outpost.benchmark.EnergyMeter;
 import dev.outpost.benchmark.ModelBenchmark;
 import dev.outpost.benchmark.PeakCompute;
@@ -60,6 +63,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  outpost bench a.onnx b.onnx --threads 1 --pin 0 --repeat 3 --json bench.json",
             "  outpost bench m.onnx --scenario server --latency-bound 15ms",
             "  outpost bench m.onnx --scenario offline --batch 8 --sla 'qps>=200,rss<300MB'",
+            "  outpost bench fp32.onnx int8.onnx --compare --threads 1 --html compare.html",
+            "  outpost bench m.onnx --compare --threads 1,2",
             "",
             "--pin re-runs the command under 'taskset -c CPUS' (util-linux), so every thread of the JVM and"
                     + " ONNX Runtime is confined; the report records the affinity the process actually had.",
@@ -92,9 +97,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-bound", paramLabel = "TIME", description = "Server: the p99 latency bound (default: 15ms).")
     String latencyBound;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "Intra-op threads; 0 lets ONNX Runtime choose (default: ${DEFAULT-VALUE}).")
-    int threads;
+    @Option(names = "--threads", paramLabel = "N[,N...]", split = ",", defaultValue = "0",
+            description = "Intra-op threads; 0 lets ONNX Runtime choose (default: ${DEFAULT-VALUE}). With --compare,"
+                    + " several counts compare each model under each, e.g. --threads 1,2.")
+    List<Integer> threadCounts;
 
     @Option(names = "--pin", paramLabel = "CPUS", description = "Run pinned to these CPUs, e.g. 0 or 0-1 (re-runs under taskset -c).")
     String pin;
@@ -137,12 +143,32 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--no-cold-start", description = "Skip the cold-start measurement in a fresh JVM.")
     boolean noColdStart;
 
+    @Option(names = "--compare", description = "Run the models (x --threads counts) interleaved in blocks (A B, B A, ...)"
+            + " and report ratios against the first with 95% intervals (paired t-interval on log ratios of the blocks);"
+            + " a verdict is given when the interval excludes 1.")
+    boolean compare;
+
+    @Option(names = "--blocks", paramLabel = "N", defaultValue = "10",
+            description = "--compare: interleaved blocks per contender, >= 2 (default: ${DEFAULT-VALUE}).")
+    int blocks;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report (inline CSS and SVG; opens offline).")
+    Path html;
+
     @Override
     public Integer call() {
         if (pin != null) {
             return pinned();
         }
         models.forEach(Inputs::model);
+        if (compare) {
+            return compare();
+        }
+        if (threadCounts.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads has " + threadCounts.size()
+                    + " values " + threadCounts + "; expected one (several only with --compare)");
+        }
+        int threads = threadCounts.get(0);
         Optional<Sla> budgets = Optional.ofNullable(sla).map(text -> usage(() -> Sla.parse(text)));
         BenchOptions.Builder builder = BenchOptions.builder(usage(this::settings)).threads(threads)
                 .spinning(onOff(spinning)).providers(providers()).batch(batch).seed(seed).repeat(repeat)
@@ -182,8 +208,69 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CliException(e.getMessage(), e);
             }
         }
+        if (html != null) {
+            writeHtml(HtmlReport.render(reports, Optional.empty(), reports.get(0).environment()));
+        }
         boolean broken = budgets.isPresent() && reports.stream().anyMatch(report -> !budgets.get().evaluate(report).isEmpty());
         return broken ? Sla.EXIT_CODE : 0;
+    }
+
+    /** The --compare run: no cold start, repeats, SLA or JSON (each contender's blocks are its repeats). */
+    private int compare() {
+        for (String[] conflict : new String[][] {{"--sla", sla}, {"--json", json == null ? null : json.toString()},
+            {"--pin", pin}}) {
+            if (conflict[1] != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), conflict[0] + " is not supported with"
+                        + " --compare; run 'outpost bench' without --compare for it");
+            }
+        }
+        if (repeat != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--repeat is " + repeat + " with --compare;"
+                    + " expected 1 (use --blocks: every block is a paired repeat)");
+        }
+        RunSettings settings = usage(this::settings);
+        boolean spin = usage(() -> onOff(spinning));
+        // The same validation as a plain run: batch against the scenario, thread counts, seed.
+        threadCounts.forEach(count -> usage(() -> BenchOptions.builder(settings).threads(count).batch(batch).seed(seed)
+                .build()));
+        List<ExecutionProvider> chosen = providers();
+        Optional<Path> folder = inputs.equals("random") ? Optional.empty() : Optional.of(Path.of(inputs));
+        PrintWriter err = spec.commandLine().getErr();
+        TerminalProgress progress = new TerminalProgress(err);
+        progress.prefix("compare");
+        ComparisonResult result;
+        Environment environment;
+        try (InferenceEngine engine = InferenceEngine.create()) {
+            try {
+                result = CompareRun.run(engine, models, threadCounts, spin, chosen, batch, seed, folder, settings,
+                        blocks, progress);
+            } catch (BenchmarkException e) {
+                if (e.code() == BenchmarkException.Code.INVALID_SETTING) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+                }
+                throw new CliException(e.getMessage(), e);
+            } finally {
+                progress.finish();
+            }
+            environment = Environment.capture(engine.ortVersion(), threadCounts.get(0), spin,
+                    chosen.isEmpty() ? List.of("CPU") : chosen.stream().map(ExecutionProvider::name).toList(),
+                    commandLine());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(result.render());
+        out.flush();
+        if (html != null) {
+            writeHtml(HtmlReport.render(List.of(), Optional.of(result), environment));
+        }
+        return 0;
+    }
+
+    private void writeHtml(String page) {
+        try {
+            java.nio.file.Files.writeString(html, page);
+        } catch (IOException e) {
+            throw new CliException("Cannot write the HTML report to " + html + ": " + e.getMessage(), e);
+        }
     }
 
     private RunSettings settings() {

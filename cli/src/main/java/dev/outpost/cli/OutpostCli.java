@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             InspectCommand.class,
             PredictCommand.class,
             BenchCommand.class,
+            BenchDiffCommand.class,
             DemoCommand.class,
             ServeCommand.class,
             CommandLine.HelpCommand.class

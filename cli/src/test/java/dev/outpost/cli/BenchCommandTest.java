@@ -122,4 +122,45 @@ class BenchCommandTest {
         assertThat(BenchCommand.duration("--duration", "2m")).isEqualTo(java.time.Duration.ofMinutes(2));
         assertThat(BenchCommand.duration("--duration", "250ms")).isEqualTo(java.time.Duration.ofMillis(250));
     }
+
+    @Test
+    void compare_sameModelUnderTwoThreadCounts_printsRatiosAndWritesHtml() throws Exception {
+        Path page = dir.resolve("compare.html");
+
+        CliRun run = CliRun.run("bench", tinyModel().toString(), "--compare", "--threads", "1,2", "--blocks", "3",
+                "--duration", "150ms", "--min-queries", "30", "--html", page.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Comparison, SingleStream, 3 interleaved blocks per contender",
+                "tiny_cnn.onnx threads=1", "(baseline)", "paired t-interval on log ratios");
+        assertThat(run.out()).containsPattern("tiny_cnn\\.onnx threads=2\\s+p50 latency\\s+x[\\d.]+\\s+\\[[\\d.]+, [\\d.]+\\]");
+        String html = Files.readString(page);
+        assertThat(html).contains("<svg", "class=\"scatter\"", "class=\"percentiles\"", "tiny_cnn.onnx threads=2");
+    }
+
+    @Test
+    void html_forOneModel_hasTheEnvironmentAndTheCurve() throws Exception {
+        Path page = dir.resolve("one.html");
+
+        CliRun run = CliRun.run("bench", tinyModel().toString(), "--duration", "50ms", "--min-queries", "10",
+                "--no-cold-start", "--peak-gmacs", "10", "--html", page.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.readString(page)).contains("<h2>Environment</h2>", "class=\"percentiles\"", "tiny_cnn.onnx")
+                .doesNotContain("class=\"scatter\"");
+    }
+
+    @Test
+    void compare_usageErrors() throws Exception {
+        String model = tinyModel().toString();
+
+        CliRun one = CliRun.run("bench", model, "--compare");
+        assertThat(one.exitCode()).isEqualTo(2);
+        assertThat(one.err()).contains("--compare needs at least 2 models or configurations; got 1");
+        assertThat(CliRun.run("bench", model, model, "--compare", "--json", "x.json").err())
+                .contains("--json is not supported with --compare");
+        assertThat(CliRun.run("bench", model, "--threads", "1,2").err())
+                .contains("--threads has 2 values [1, 2]; expected one (several only with --compare)");
+        assertThat(CliRun.run("bench", model, model, "--compare", "--blocks", "1").err()).contains("blocks is 1");
+    }
 }
