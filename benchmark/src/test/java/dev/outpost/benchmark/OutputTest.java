@@ -33,7 +33,7 @@ class OutputTest {
         String text = BenchJson.toJson(List.of(SampleReports.singleStream(), SampleReports.serverSearch()),
                 Optional.of(Sla.parse("p90<=20ms,size<4MB,top1>=0.68")));
 
-        Map<String, Object> document = object(MiniJson.parse(text));
+        Map<String, Object> document = object(JsonIn.parse(text));
         assertThat(document.keySet()).containsExactly("schema", "reports");
         assertThat(document.get("schema")).isEqualTo("outpost.bench/1");
         List<Object> reports = array(document.get("reports"));
@@ -80,7 +80,7 @@ class OutputTest {
 
     @Test
     void json_serverReport_hasTheSearchAndNullsForWhatWasNotMeasured() {
-        Map<String, Object> report = object(array(object(MiniJson.parse(BenchJson.toJson(
+        Map<String, Object> report = object(array(object(JsonIn.parse(BenchJson.toJson(
                 List.of(SampleReports.serverSearch()), Optional.empty()))).get("reports")).get(0));
 
         assertThat(object(report.get("load")).get("cold")).isNull();
@@ -98,14 +98,14 @@ class OutputTest {
     void json_escapesStrings() {
         JsonOut json = new JsonOut().beginObject().field("cmd", "bench \"a b\"\n\t\\ \u0001").endObject();
 
-        assertThat(object(MiniJson.parse(json.toString()))).containsEntry("cmd", "bench \"a b\"\n\t\\ \u0001");
+        assertThat(object(JsonIn.parse(json.toString()))).containsEntry("cmd", "bench \"a b\"\n\t\\ \u0001");
     }
 
     @Test
     void json_writeToAFile_andAnUnwritablePathNamesIt(@TempDir Path folder) throws Exception {
         Path file = folder.resolve("bench.json");
         BenchJson.write(file, List.of(SampleReports.singleStream()), Optional.empty());
-        assertThat(object(MiniJson.parse(Files.readString(file)))).containsEntry("schema", "outpost.bench/1");
+        assertThat(object(JsonIn.parse(Files.readString(file)))).containsEntry("schema", "outpost.bench/1");
 
         Path blocked = folder.resolve("missing/dir/bench.json");
         assertThatThrownBy(() -> BenchJson.write(blocked, List.of(SampleReports.singleStream()), Optional.empty()))
