@@ -325,20 +325,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private List<ExecutionProvider> providers() {
-        List<ExecutionProvider> parsed = new ArrayList<>();
-        for (String name : providers) {
-            ExecutionProvider provider = usage(() -> {
-                try {
-                    return ExecutionProvider.parse(name);
-                } catch (IllegalArgumentException e) {
-                    throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--providers: " + e.getMessage());
-                }
-            });
-            if (provider != ExecutionProvider.CPU) {
-                parsed.add(provider);
+        return usage(() -> {
+            try {
+                return Providers.accelerators(providers);
+            } catch (IllegalArgumentException e) {
+                throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--providers: " + e.getMessage());
             }
-        }
-        return parsed;
+        });
     }
 
     /** MACs of one sample from the model's inspection; 0 (GMAC/s unknown) when the inspector cannot count them. */

@@ -141,15 +141,7 @@ final class PredictCommand implements Callable<Integer> {
     private SessionConfig sessionConfig() {
         SessionConfig.Builder builder = SessionConfig.builder().requireProviders(requireProviders);
         option("--threads", () -> builder.intraOpThreads(threads));
-        List<ExecutionProvider> requested = providers.stream()
-                .map(name -> option("--providers", () -> ExecutionProvider.parse(name))).toList();
-        int cpu = requested.indexOf(ExecutionProvider.CPU);
-        if (cpu >= 0 && cpu != requested.size() - 1) {
-            throw new CliException("--providers: cpu must come last (ONNX Runtime always registers CPU last, as the"
-                    + " fallback for what the others cannot run); got " + String.join(",", providers));
-        }
-        List<ExecutionProvider> accelerators = requested.stream()
-                .filter(provider -> provider != ExecutionProvider.CPU).toList();
+        List<ExecutionProvider> accelerators = option("--providers", () -> Providers.accelerators(providers));
         option("--providers", () -> builder.providers(accelerators));
         return builder.build();
     }

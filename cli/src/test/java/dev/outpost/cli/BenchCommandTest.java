@@ -106,6 +106,11 @@ class BenchCommandTest {
         CliRun pin = CliRun.run("bench", model, "--pin", "zero");
         assertThat(pin.exitCode()).isEqualTo(2);
         assertThat(pin.err()).contains("--pin is 'zero'; expected a CPU list such as 0, 0-1 or 0,2");
+        CliRun providers = CliRun.run("bench", model, "--providers", "cpu,cuda");
+        assertThat(providers.exitCode()).isEqualTo(2);
+        assertThat(providers.err()).contains("--providers: cpu must come last").contains("got cpu,cuda");
+        assertThat(CliRun.run("bench", model, "--providers", "gpu").err())
+                .contains("--providers: Unknown execution provider 'gpu'");
     }
 
     @Test
