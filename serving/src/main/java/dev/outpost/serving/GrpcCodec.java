@@ -9,7 +9,6 @@ import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
 import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -24,9 +23,6 @@ import java.util.Map;
  * the input, what was expected and what was received. Stateless.
  */
 final class GrpcCodec {
-
-    private static final List<String> DATATYPES = List.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",
-            "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES");
 
     private GrpcCodec() {
     }
@@ -50,7 +46,7 @@ final class GrpcCodec {
                 if (input.getName().isBlank()) {
                     throw invalid("Input " + i + " has no name");
                 }
-                DType type = datatype(input.getDatatype(), where);
+                DType type = RawTensors.datatype(input.getDatatype(), where);
                 long[] shape = shape(input.getShapeList(), where);
                 long count = elementCount(shape, where);
                 Tensor tensor;
@@ -95,37 +91,9 @@ final class GrpcCodec {
                 tensor.addShape(dim);
             }
             builder.addOutputs(tensor);
-            builder.addRawOutputContents(rawBytes(output.tensor()));
+            builder.addRawOutputContents(ByteString.copyFrom(RawTensors.encode(output.tensor())));
         }
         return builder.build();
-    }
-
-    private static ByteString rawBytes(Tensor tensor) {
-        if (tensor.type() == DType.STRING) {
-            ByteString.Output out = ByteString.newOutput();
-            for (String value : tensor.strings()) {
-                byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-                out.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length).array(), 0, 4);
-                out.write(bytes, 0, bytes.length);
-            }
-            return out.toByteString();
-        }
-        ByteBuffer data = tensor.buffer();
-        if (data.order() != ByteOrder.LITTLE_ENDIAN && tensor.type().byteSize() > 1) {
-            throw new IllegalStateException("Raw tensor data is little-endian; this platform is big-endian");
-        }
-        return ByteString.copyFrom(data);
-    }
-
-    private static DType datatype(String name, String where) {
-        if (DATATYPES.contains(name)) {
-            for (DType type : DType.values()) {
-                if (type.oipName().equals(name)) {
-                    return type;
-                }
-            }
-        }
-        throw invalid(where + " has datatype '" + name + "'; expected one of " + DATATYPES);
     }
 
     private static long[] shape(List<Long> dims, String where) {
@@ -151,35 +119,8 @@ final class GrpcCodec {
     }
 
     private static Tensor fromRaw(ByteString bytes, DType type, long[] shape, long count, String where) {
-        if (type == DType.STRING) {
-            ByteBuffer data = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            String[] strings = new String[(int) count];
-            for (int i = 0; i < strings.length; i++) {
-                if (data.remaining() < 4) {
-                    throw invalid(where + " (BYTES) raw contents end after " + i + " of " + count
-                            + " elements; each element is a 4-byte little-endian length and the bytes");
-                }
-                int length = data.getInt();
-                if (length < 0 || length > data.remaining()) {
-                    throw invalid(where + " (BYTES) element " + i + " claims " + Integer.toUnsignedString(length)
-                            + " bytes; only " + data.remaining() + " are left");
-                }
-                byte[] element = new byte[length];
-                data.get(element);
-                strings[i] = new String(element, StandardCharsets.UTF_8);
-            }
-            if (data.hasRemaining()) {
-                throw invalid(where + " (BYTES) raw contents have " + data.remaining() + " bytes left after its "
-                        + count + " elements");
-            }
-            return Tensor.ofStrings(strings, shape);
-        }
-        long expected = count * type.byteSize();
-        if (bytes.size() != expected) {
-            throw invalid(where + " has " + bytes.size() + " bytes of raw contents; " + type.oipName()
-                    + Arrays.toString(shape) + " needs " + expected + " bytes");
-        }
-        return Tensor.wrap(bytes.asReadOnlyByteBuffer(), type, shape);
+        return RawTensors.decode(bytes.asReadOnlyByteBuffer(), type, shape, count, where, "raw contents",
+                "has " + bytes.size() + " bytes of raw contents");
     }
 
     private static Tensor fromContents(InferTensorContents contents, DType type, long[] shape, long count, String where) {

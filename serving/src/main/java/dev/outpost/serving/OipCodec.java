@@ -11,8 +11,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -143,7 +141,7 @@ final class OipCodec {
             String where = draft.name == null ? "inputs[" + index + "]" : "input '" + draft.name + "'";
             switch (field) {
                 case "name" -> draft.name = string(parser, value, where + " 'name'");
-                case "datatype" -> draft.type = datatype(string(parser, value, where + " 'datatype'"), where);
+                case "datatype" -> draft.type = RawTensors.datatype(string(parser, value, where + " 'datatype'"), where);
                 case "shape" -> draft.shape = shape(parser, value, where);
                 case "parameters" -> {
                     Map<String, Object> parameters = parameters(parser, value, where + " 'parameters'");
@@ -171,7 +169,7 @@ final class OipCodec {
             throw invalid(where + " has no 'name'");
         }
         if (draft.type == null) {
-            throw invalid("Input '" + draft.name + "' has no 'datatype'; expected one of " + DATATYPES);
+            throw invalid("Input '" + draft.name + "' has no 'datatype'; expected one of " + RawTensors.DATATYPES);
         }
         if (draft.shape == null) {
             throw invalid("Input '" + draft.name + "' has no 'shape'");
@@ -203,18 +201,6 @@ final class OipCodec {
             }
             binary.put(name, value);
         }
-    }
-
-    private static final List<String> DATATYPES = List.of("BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8",
-            "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES");
-
-    private static DType datatype(String name, String where) {
-        for (DType type : DType.values()) {
-            if (type.oipName().equals(name) && DATATYPES.contains(name)) {
-                return type;
-            }
-        }
-        throw invalid(where + " has datatype '" + name + "'; expected one of " + DATATYPES);
     }
 
     private static long[] shape(JsonParser parser, JsonToken value, String where) throws IOException {
@@ -442,35 +428,8 @@ final class OipCodec {
     }
 
     private static Tensor binary(InputDraft draft, byte[] body, int offset, int size) {
-        long count = elementCount(draft);
-        if (draft.type == DType.STRING) {
-            ByteBuffer data = ByteBuffer.wrap(body, offset, size).order(ByteOrder.LITTLE_ENDIAN);
-            String[] strings = new String[(int) count];
-            for (int i = 0; i < strings.length; i++) {
-                if (data.remaining() < 4) {
-                    throw invalid("Input '" + draft.name + "' (BYTES) binary data ends after " + i + " of " + count
-                            + " elements; each element is a 4-byte length and the bytes");
-                }
-                int length = data.getInt();
-                if (length < 0 || length > data.remaining()) {
-                    throw invalid("Input '" + draft.name + "' (BYTES) element " + i + " claims " + Integer.toUnsignedString(length)
-                            + " bytes; only " + data.remaining() + " are left");
-                }
-                strings[i] = new String(body, data.position(), length, StandardCharsets.UTF_8);
-                data.position(data.position() + length);
-            }
-            if (data.hasRemaining()) {
-                throw invalid("Input '" + draft.name + "' (BYTES) has " + data.remaining() + " bytes left after its "
-                        + count + " elements; binary_data_size is " + size);
-            }
-            return Tensor.ofStrings(strings, draft.shape);
-        }
-        long expected = count * draft.type.byteSize();
-        if (size != expected) {
-            throw invalid("Input '" + draft.name + "' has binary_data_size " + size + "; " + draft.type.oipName()
-                    + Arrays.toString(draft.shape) + " needs " + expected + " bytes");
-        }
-        return Tensor.wrap(ByteBuffer.wrap(body, offset, size).order(ByteOrder.LITTLE_ENDIAN), draft.type, draft.shape);
+        return RawTensors.decode(ByteBuffer.wrap(body, offset, size), draft.type, draft.shape, elementCount(draft),
+                "Input '" + draft.name + "'", "binary data", "has binary_data_size " + size);
     }
 
     private static Map<String, Object> parameters(JsonParser parser, JsonToken value, String where) throws IOException {

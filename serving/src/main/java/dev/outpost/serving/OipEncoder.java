@@ -7,8 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Writes Open Inference Protocol v2 REST response bodies: outputs as JSON data or, when the request
@@ -51,7 +49,7 @@ final class OipEncoder {
                 }
                 out.writeEndArray();
                 if (request.binary(output.name())) {
-                    byte[] data = binaryData(output.tensor());
+                    byte[] data = RawTensors.encode(output.tensor());
                     binary.write(data);
                     out.writeObjectFieldStart("parameters");
                     out.writeNumberField("binary_data_size", data.length);
@@ -74,25 +72,6 @@ final class OipEncoder {
         int jsonLength = json.size();
         json.writeBytes(binary.toByteArray());
         return new Encoded(json.toByteArray(), jsonLength);
-    }
-
-    private static byte[] binaryData(Tensor tensor) {
-        if (tensor.type() == DType.STRING) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            for (String value : tensor.strings()) {
-                byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-                out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(bytes.length).array());
-                out.writeBytes(bytes);
-            }
-            return out.toByteArray();
-        }
-        ByteBuffer data = tensor.buffer();
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new IllegalStateException("Binary tensor data is little-endian; this platform is big-endian");
-        }
-        return bytes;
     }
 
     private static void writeData(JsonGenerator out, Tensor tensor) throws IOException {
