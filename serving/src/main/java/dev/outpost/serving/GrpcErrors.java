@@ -15,7 +15,7 @@ final class GrpcErrors {
             case INVALID_REQUEST, INVALID_REPOSITORY -> Status.Code.INVALID_ARGUMENT;
             case PAYLOAD_TOO_LARGE, QUEUE_FULL -> Status.Code.RESOURCE_EXHAUSTED;
             case TIMEOUT -> Status.Code.DEADLINE_EXCEEDED;
-            case SHUTTING_DOWN, MODEL_NOT_READY -> Status.Code.UNAVAILABLE;
+            case SHUTTING_DOWN, MODEL_NOT_READY, UNREACHABLE -> Status.Code.UNAVAILABLE;
             case INFERENCE_FAILED -> Status.Code.INTERNAL;
         };
     }

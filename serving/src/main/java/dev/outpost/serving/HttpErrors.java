@@ -17,6 +17,7 @@ final class HttpErrors {
             case QUEUE_FULL, SHUTTING_DOWN, MODEL_NOT_READY -> 503;
             case TIMEOUT -> 504;
             case INFERENCE_FAILED -> 500;
+            case UNREACHABLE -> 502;
         };
     }
 

@@ -212,6 +212,15 @@ public final class InferenceServer implements AutoCloseable {
             throw tooLarge(length.getAsLong());
         }
         try (InputStream in = req.content().inputStream()) {
+            if (length.isPresent()) {
+                // Known length (every client but a chunked one): one exact array, no growing copies.
+                byte[] data = in.readNBytes((int) length.getAsLong());
+                if (data.length < length.getAsLong()) {
+                    throw new ServingException(ServingException.Code.INVALID_REQUEST, "The request body ended after "
+                            + data.length + " bytes; Content-Length announced " + length.getAsLong());
+                }
+                return data;
+            }
             byte[] data = in.readNBytes((int) config.maxRequestBytes() + 1);
             if (data.length > config.maxRequestBytes()) {
                 throw tooLarge(-1);

@@ -53,7 +53,7 @@ final class LoadedModel implements AutoCloseable {
 
     LoadedModel(ModelSource source, ModelConfig config, ModelSession session, Optional<Pipeline> pipeline,
                 String pipelineProblem, InstantSource clock, TaskTimer timer, ServingMetrics.ModelMetrics metrics,
-                Runnable beforeRun) {
+                Runnable beforeRun, java.util.concurrent.Semaphore inlineCarriers) {
         this.source = source;
         this.label = source.name() + "@" + source.version();
         this.session = session;
@@ -63,7 +63,8 @@ final class LoadedModel implements AutoCloseable {
         this.beforeRun = beforeRun;
         session.inputs().forEach(spec -> inputs.put(spec.name(), spec));
         this.tensorOutputs = session.outputs().stream().map(TensorSpec::name).toList();
-        this.scheduler = new ModelScheduler(label, config, batchable(session), this::run, clock, timer, metrics);
+        this.scheduler = new ModelScheduler(label, config, batchable(session), this::run, clock, timer, metrics,
+                inlineCarriers);
     }
 
     /** True when every input and output is numeric with a dynamic first dimension. */

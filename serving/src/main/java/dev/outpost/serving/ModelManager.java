@@ -67,6 +67,10 @@ public final class ModelManager implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean closed;
     private volatile Runnable beforeRun = () -> { };
+    /** Carriers that model calls on virtual request threads may pin at once: all but one (see ModelScheduler). */
+    private final java.util.concurrent.Semaphore inlineCarriers = new java.util.concurrent.Semaphore(
+            Math.max(0, Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
+                    Runtime.getRuntime().availableProcessors()) - 1));
 
     private ModelManager(ModelRepository repository, ServingConfig config, InstantSource clock, TaskTimer timer) {
         this.repository = repository;
@@ -315,7 +319,7 @@ public final class ModelManager implements AutoCloseable {
             }
             ServingMetrics.ModelMetrics modelMetrics = metrics.model(source.name(), source.version());
             LoadedModel loaded = new LoadedModel(source, modelConfig, session, pipeline, pipelineNote, clock, timer,
-                    modelMetrics, () -> beforeRun.run());
+                    modelMetrics, () -> beforeRun.run(), inlineCarriers);
             Duration loadTime = Duration.ofNanos(System.nanoTime() - startNanos);
             modelMetrics.loadSeconds = ServingMetrics.seconds(loadTime);
             LOG.log(System.Logger.Level.DEBUG, "Loaded model {0} version {1} in {2} ms", source.name(),

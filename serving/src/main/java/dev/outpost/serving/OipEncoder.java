@@ -74,7 +74,8 @@ final class OipEncoder {
         return new Encoded(json.toByteArray(), jsonLength);
     }
 
-    private static void writeData(JsonGenerator out, Tensor tensor) throws IOException {
+    /** The elements of a tensor as JSON values (into an open array), as OIP's {@code data} field holds them. */
+    static void writeData(JsonGenerator out, Tensor tensor) throws IOException {
         int count = (int) tensor.elementCount();
         if (tensor.type() == DType.STRING) {
             for (String value : tensor.strings()) {

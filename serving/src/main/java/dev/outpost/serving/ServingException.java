@@ -31,7 +31,9 @@ public final class ServingException extends RuntimeException {
         /** The model failed while running on a valid request (REST 500). */
         INFERENCE_FAILED,
         /** A repository folder, model file or config file is unusable (load fails with the reason). */
-        INVALID_REPOSITORY
+        INVALID_REPOSITORY,
+        /** Client side ({@link OipClient}): the server cannot be reached, broke the connection or did not answer in time. */
+        UNREACHABLE
     }
 
     private final Code code;

@@ -24,15 +24,22 @@ class ModelSchedulerTest {
     private volatile boolean hold;
     private ModelScheduler scheduler;
 
+    private final List<Thread> runThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private ModelScheduler scheduler(ModelConfig config, boolean batching) {
+        return scheduler(config, batching, null);
+    }
+
+    private ModelScheduler scheduler(ModelConfig config, boolean batching, java.util.concurrent.Semaphore inline) {
         scheduler = new ModelScheduler("m@1", config, batching, batch -> {
+            runThreads.add(Thread.currentThread());
             entered.release();
             if (hold) {
                 await(release);
             }
             batches.add(batch.stream().map(pending -> pending.work).toList());
             batch.forEach(pending -> pending.result.complete("done " + pending.work));
-        }, time, time, metrics);
+        }, time, time, metrics, inline);
         return scheduler;
     }
 
@@ -153,6 +160,65 @@ class ModelSchedulerTest {
         release.countDown();
         drained.get(10, TimeUnit.SECONDS);
         assertThat(queued.result.get()).isEqualTo("done b");
+    }
+
+    @Test
+    void idleModel_runsOnTheSubmittingPlatformThread_withoutAWorkerHandOff() throws Exception {
+        scheduler(ModelConfig.defaults(), false, new java.util.concurrent.Semaphore(0));
+
+        ModelScheduler.Pending pending = scheduler.submit("a", 1, null);
+
+        assertThat(pending.result).as("answered before submit returned").isDone();
+        assertThat(pending.result.get()).isEqualTo("done a");
+        assertThat(runThreads).containsExactly(Thread.currentThread());
+        assertThat(pending.queueTime()).isZero();
+    }
+
+    @Test
+    void virtualSubmitter_runsInlineOnlyWithACarrierPermit_andGivesItBack() throws Exception {
+        java.util.concurrent.Semaphore carriers = new java.util.concurrent.Semaphore(1);
+        scheduler(ModelConfig.defaults(), false, carriers);
+        Thread first = Thread.ofVirtual().start(() -> scheduler.submit("a", 1, null));
+        first.join();
+        assertThat(runThreads).containsExactly(first);
+        assertThat(carriers.availablePermits()).as("permit returned after the run").isEqualTo(1);
+
+        carriers.acquire();
+        java.util.concurrent.atomic.AtomicReference<ModelScheduler.Pending> queued = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread second = Thread.ofVirtual().start(() -> queued.set(scheduler.submit("b", 1, null)));
+        second.join();
+        assertThat(queued.get().result.get(10, TimeUnit.SECONDS)).isEqualTo("done b");
+        assertThat(runThreads.get(1)).as("no permit: a worker ran it").isNotEqualTo(second)
+                .matches(thread -> thread.getName().startsWith("outpost-run-m@1"));
+    }
+
+    @Test
+    void busyModel_queuesInsteadOfRunningInline() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.defaults(), false, new java.util.concurrent.Semaphore(0));
+        Thread holder = Thread.ofPlatform().start(() -> scheduler.submit("a", 1, null));
+        awaitRunning(1);
+
+        ModelScheduler.Pending second = scheduler.submit("b", 1, null);
+
+        assertThat(second.result).isNotDone();
+        assertThat(scheduler.queued()).isEqualTo(1);
+        release.countDown();
+        holder.join();
+        assertThat(second.result.get(10, TimeUnit.SECONDS)).isEqualTo("done b");
+        assertThat(runThreads.get(1).getName()).startsWith("outpost-run-m@1");
+    }
+
+    @Test
+    void batchingModel_stillWaitsForPeers_insteadOfRunningInline() throws Exception {
+        scheduler(ModelConfig.builder().maxBatchSize(2).maxQueueDelay(Duration.ofSeconds(60))
+                .requestTimeout(Duration.ZERO).build(), true, new java.util.concurrent.Semaphore(0));
+
+        ModelScheduler.Pending first = scheduler.submit("a", 1, "key");
+
+        assertThat(first.result).isNotDone();
+        scheduler.submit("b", 1, "key");
+        assertThat(nextBatch()).containsExactly("a", "b");
     }
 
     /** Waits until the runner was entered {@code count} times (a model call started). */
