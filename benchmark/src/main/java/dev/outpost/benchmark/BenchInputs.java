@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /** Makes the input tensors of a benchmark: seeded random ones matching the signature, or .npy files. */
-final class BenchInputs {
+public final class BenchInputs {
 
     private BenchInputs() {
     }
@@ -47,8 +47,13 @@ final class BenchInputs {
         return shape;
     }
 
-    /** Seeded random tensors for every input; the caller owns (closes) them. */
-    static Map<String, Tensor> random(List<TensorSpec> specs, int batch, long seed) {
+    /**
+     * Seeded random tensors for every input (a dynamic first dimension becomes {@code batch}); the
+     * caller owns (closes) them. The same specs, batch and seed give the same tensors.
+     *
+     * @throws BenchmarkException INPUTS for dynamic non-batch dimensions or a batch above 1 on a fixed first dimension
+     */
+    public static Map<String, Tensor> random(List<TensorSpec> specs, int batch, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         try {

@@ -156,6 +156,46 @@ public record ComparisonResult(Scenario scenario, List<String> labels, List<Warm
         return ratios.stream().filter(ratio -> ratio.contender().equals(contender)).toList();
     }
 
+    /**
+     * What a contender adds to the baseline's p50 latency, paired by block.
+     *
+     * @param contender the contender's label
+     * @param meanNanos mean over the blocks of (contender's p50 - baseline's p50)
+     * @param lowNanos lower end of the 95% t-interval of that mean
+     * @param highNanos upper end
+     * @param medianNanos median of the per-block differences
+     */
+    public record Difference(String contender, double meanNanos, double lowNanos, double highNanos,
+            double medianNanos) {
+    }
+
+    /**
+     * The p50 latency a contender adds to the baseline (contender 0), from the interleaved blocks as
+     * pairs: for "what does the network layer add to an in-process call", where a ratio would mix the
+     * model's cost into the figure.
+     *
+     * @param contender index of a contender other than the baseline
+     */
+    public Difference p50Added(int contender) {
+        if (contender < 1 || contender >= labels.size()) {
+            throw new IllegalArgumentException("Contender index is " + contender + "; expected 1.." + (labels.size() - 1));
+        }
+        List<ScenarioResult> base = blocks.get(0);
+        List<ScenarioResult> other = blocks.get(contender);
+        int n = base.size();
+        double[] differences = new double[n];
+        for (int block = 0; block < n; block++) {
+            differences[block] = other.get(block).latency().p50Nanos() - base.get(block).latency().p50Nanos();
+        }
+        double mean = Arrays.stream(differences).average().orElseThrow();
+        double variance = Arrays.stream(differences).map(d -> (d - mean) * (d - mean)).sum() / (n - 1);
+        double half = tQuantile975(n - 1) * Math.sqrt(variance / n);
+        double[] sorted = differences.clone();
+        Arrays.sort(sorted);
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        return new Difference(labels.get(contender), mean, mean - half, mean + half, median);
+    }
+
     /** Median over the blocks of one contender's p50 latency, in nanoseconds. */
     public double medianP50Nanos(int contender) {
         return median(blocks.get(contender), result -> result.latency().p50Nanos());

@@ -88,7 +88,8 @@ public final class LoadGenerator {
     }
 
     /**
-     * The Server scenario's search: a closed-loop probe measures the SUT's capacity, then a bisection
+     * The Server scenario's search: a closed-loop probe measures the SUT's capacity (with as many
+     * concurrent clients as workers), then a bisection
      * over Poisson rates in [capacity/16, capacity] keeps the highest rate whose p99 meets
      * {@link RunSettings#latencyBound()}, each trial lasting a tenth of the settings' duration and
      * query count (at least 100 queries). The best rate is finally run at full length. No rate is
@@ -98,10 +99,19 @@ public final class LoadGenerator {
         long bound = settings.latencyBound().toNanos();
         RunSettings trialSettings = settings.withDuration(settings.duration().dividedBy(10))
                 .withMinQueries(Math.max(100, settings.minQueries() / 10));
-        ScenarioResult probe = closedLoop(sut, trialSettings, "Server capacity probe");
-        double capacity = settings.workers() * 1e9 / Math.max(1.0, probe.latency().meanNanos());
+        ScenarioResult probe;
+        double capacity;
+        if (settings.workers() == 1) {
+            probe = closedLoop(sut, trialSettings, "Server capacity probe");
+            capacity = 1e9 / Math.max(1.0, probe.latency().meanNanos());
+        } else {
+            // Several workers share a SUT that may batch or queue: only a closed loop with as many
+            // clients shows what it can take (workers / single-query latency would overestimate it).
+            probe = runClients(sut, trialSettings, settings.workers());
+            capacity = probe.queriesPerSecond();
+        }
         List<ServerSearchResult.Trial> trials = new ArrayList<>();
-        if (probe.latency().p99Nanos() > bound) {
+        if (settings.workers() == 1 && probe.latency().p99Nanos() > bound) {
             // Even without any queueing the service time breaks the bound: no arrival rate can meet it.
             return new ServerSearchResult(bound, probe, capacity, trials, 0, Optional.empty());
         }
@@ -129,6 +139,64 @@ public final class LoadGenerator {
         }
         ScenarioResult finalRun = openLoop(sut, settings.withTargetQps(best), "Server " + Math.round(best) + " qps");
         return new ServerSearchResult(bound, probe, capacity, trials, best, Optional.of(finalRun));
+    }
+
+    /**
+     * A closed loop with {@code clients} concurrent clients, each on its own platform thread issuing its
+     * next query as soon as its previous one returned (Triton perf_analyzer's concurrency mode): the
+     * throughput and latency of a server under a fixed number of outstanding requests. Runs until the
+     * settings' duration has passed and their minimum queries are done; latency is issue to return.
+     * The SUT is called from {@code clients} threads at once and must be thread-safe.
+     *
+     * @throws BenchmarkException INVALID_SETTING for fewer than one client; the first SUT failure, after
+     *     every client stopped
+     */
+    public ScenarioResult runClients(Sut sut, RunSettings settings, int clients) {
+        if (clients < 1) {
+            throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "Clients is " + clients
+                    + "; expected >= 1");
+        }
+        String phase = clients + " client" + (clients == 1 ? "" : "s");
+        int samplesPerQuery = settings.samplesPerQuery();
+        long duration = settings.duration().toNanos();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong issued = new java.util.concurrent.atomic.AtomicLong();
+        Histogram[] histograms = new Histogram[clients];
+        long[] lastCompletion = new long[clients];
+        Runnable[] workers = new Runnable[clients];
+        long start = clock.nanoTime();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            histograms[c] = LatencyStats.newHistogram();
+            lastCompletion[c] = start;
+            workers[c] = () -> {
+                long nextProgress = start;
+                long now = start;
+                while (failure.get() == null && (now - start < duration || issued.get() < settings.minQueries())) {
+                    issued.incrementAndGet();
+                    long begin = clock.nanoTime();
+                    try {
+                        sut.issue(samplesPerQuery);
+                    } catch (RuntimeException e) {
+                        failure.compareAndSet(null, e);
+                        return;
+                    }
+                    now = clock.nanoTime();
+                    record(histograms[client], now - begin);
+                    lastCompletion[client] = now;
+                    if (client == 0 && now >= nextProgress) {
+                        progress.update(phase, Math.min(1.0, Math.min((double) (now - start) / duration,
+                                (double) issued.get() / settings.minQueries())));
+                        nextProgress = now + PROGRESS_INTERVAL_NANOS;
+                    }
+                }
+            };
+        }
+        Merged merged = runAndMerge(workers, failure, histograms, lastCompletion, start);
+        progress.update(phase, 1.0);
+        long queries = merged.histogram().getTotalCount();
+        return new ScenarioResult(settings.scenario(), queries, queries * samplesPerQuery, merged.wallNanos(),
+                LatencyStats.of(merged.histogram()), 0);
     }
 
     /**
@@ -246,6 +314,19 @@ public final class LoadGenerator {
                 }
             };
         }
+        Merged merged = runAndMerge(workers, failure, histograms, lastCompletion, start);
+        progress.update(phase, 1.0);
+        return new ScenarioResult(Scenario.SERVER, offsets.length, (long) offsets.length * samplesPerQuery,
+                merged.wallNanos(), LatencyStats.of(merged.histogram()), settings.targetQps());
+    }
+
+    /** The workers' latencies together, and the time from start to the last completion (at least 1 ns). */
+    private record Merged(Histogram histogram, long wallNanos) {
+    }
+
+    /** Runs the workers, rethrows the first failure, and merges what they recorded. */
+    private static Merged runAndMerge(Runnable[] workers, AtomicReference<RuntimeException> failure,
+                                      Histogram[] histograms, long[] lastCompletion, long start) {
         runWorkers(workers, failure);
         if (failure.get() != null) {
             throw failure.get();
@@ -256,9 +337,7 @@ public final class LoadGenerator {
             merged.add(histograms[w]);
             end = Math.max(end, lastCompletion[w]);
         }
-        progress.update(phase, 1.0);
-        return new ScenarioResult(Scenario.SERVER, offsets.length, (long) offsets.length * samplesPerQuery,
-                Math.max(1, end - start), LatencyStats.of(merged), settings.targetQps());
+        return new Merged(merged, Math.max(1, end - start));
     }
 
     private static void runWorkers(Runnable[] workers, AtomicReference<RuntimeException> failure) {

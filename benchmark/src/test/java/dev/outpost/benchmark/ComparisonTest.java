@@ -49,6 +49,21 @@ class ComparisonTest {
     }
 
     @Test
+    void p50Added_isTheBlockPairedDifference_withAnIntervalAroundTheTruth() {
+        ComparisonResult result = Comparison.run(generator, List.of(jittery("in-process", 5_000_000, 1),
+                jittery("over http", 5_300_000, 2)), settings(), 10);
+
+        ComparisonResult.Difference added = result.p50Added(1);
+
+        assertThat(added.contender()).isEqualTo("over http");
+        assertThat(added.meanNanos()).isCloseTo(300_000, within(60_000.0));
+        assertThat(added.lowNanos()).isLessThanOrEqualTo(300_000).isLessThan(added.meanNanos());
+        assertThat(added.highNanos()).isGreaterThanOrEqualTo(300_000).isGreaterThan(added.meanNanos());
+        assertThat(added.medianNanos()).isCloseTo(300_000, within(80_000.0));
+        assertThatThrownBy(() -> result.p50Added(0)).hasMessageContaining("expected 1..1");
+    }
+
+    @Test
     void threeContenders_eachRatioAgainstTheFirst_containsItsTruth() {
         ComparisonResult result = Comparison.run(generator, List.of(jittery("base", 3_000_000, 7),
                 jittery("faster", 1_000_000, 8), jittery("slower", 4_500_000, 9)), settings(), 8);

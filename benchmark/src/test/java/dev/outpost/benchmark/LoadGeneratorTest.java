@@ -233,4 +233,55 @@ class LoadGeneratorTest {
                 .hasMessageContaining("1000000.0 qps")
                 .hasMessageContaining("expected at most 20000000");
     }
+
+    @Test
+    void runClients_keepsThatManyQueriesOutstanding_andCountsEveryOne() {
+        int clients = 4;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(clients);
+        java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<String> threads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicLong calls = new AtomicLong();
+        Sut sut = samples -> {
+            most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+            threads.add(Thread.currentThread().getName());
+            if (calls.incrementAndGet() <= clients) {
+                try {
+                    together.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("the clients did not all start", e);
+                }
+            }
+            inside.decrementAndGet();
+        };
+        RunSettings settings = RunSettings.quick(Scenario.SINGLE_STREAM).withDuration(Duration.ofMillis(1))
+                .withMinQueries(400);
+
+        ScenarioResult result = LoadGenerator.create(ProgressListener.NONE).runClients(sut, settings, clients);
+
+        assertThat(most).hasValue(clients);
+        assertThat(threads).hasSize(clients);
+        assertThat(result.queries()).isEqualTo(calls.get()).isGreaterThanOrEqualTo(400);
+        assertThat(result.samples()).isEqualTo(result.queries());
+    }
+
+    @Test
+    void runClients_oneClientOnTheFakeClock_isAClosedLoop() {
+        ScenarioResult result = generator.runClients(clock.sut(MS), RunSettings.quick(Scenario.SINGLE_STREAM), 1);
+
+        assertThat(result.queries()).isEqualTo(10_000);
+        assertThat(result.latency().p50Nanos()).isCloseTo(MS, within(MS / 1000));
+        assertThat(phases).contains("1 client");
+    }
+
+    @Test
+    void runClients_stopsAtTheFirstFailure_andRefusesZeroClients() {
+        Sut failing = samples -> {
+            throw new BenchmarkException(BenchmarkException.Code.SUT_FAILURE, "server said 500");
+        };
+        assertThatThrownBy(() -> generator.runClients(failing, RunSettings.quick(Scenario.SINGLE_STREAM), 1))
+                .hasMessage("server said 500");
+        assertThatThrownBy(() -> generator.runClients(clock.sut(MS), RunSettings.quick(Scenario.SINGLE_STREAM), 0))
+                .hasMessageContaining("Clients is 0; expected >= 1");
+    }
 }

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             BenchDiffCommand.class,
             DemoCommand.class,
             ServeCommand.class,
+            LoadgenCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
