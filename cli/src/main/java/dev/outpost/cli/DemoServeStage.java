@@ -70,10 +70,20 @@ final class DemoServeStage {
     private record Probe(Path image, String input, Tensor tensor, String output, ClassificationPostprocessor classes)
             implements AutoCloseable {
 
+        /** The top class answered to an OIP v2 /infer request with the tensor in binary. */
+        OipClient.Timed<Classification> viaInfer(OipClient client, String model) {
+            return top(client.inferBinary(model, input, tensor, output));
+        }
+
+        /** The top class answered to a gRPC ModelInfer with the tensor in raw contents. */
+        OipClient.Timed<Classification> viaGrpc(OipClient client, String model) {
+            return top(client.grpcInfer(model, input, tensor, output));
+        }
+
         /** The top class of an answer's output tensor, which this closes, with the answer's round trip. */
-        OipClient.Timed<Classification> ask(OipClient.Timed<Tensor> answer) {
-            try (Tensor output = answer.value()) {
-                return new OipClient.Timed<>(classes.process(output).getFirst().getFirst(), answer.nanos());
+        private OipClient.Timed<Classification> top(OipClient.Timed<Tensor> answer) {
+            try (Tensor answered = answer.value()) {
+                return new OipClient.Timed<>(classes.process(answered).getFirst().getFirst(), answer.nanos());
             }
         }
 
@@ -203,11 +213,9 @@ final class DemoServeStage {
                     target.images().getFirst()).nanos()));
         }
         if (probe != null) {
-            firsts.add("/infer " + Text.ms(probe.ask(client.inferBinary(probed.name(), probe.input(), probe.tensor(),
-                    probe.output())).nanos()));
+            firsts.add("/infer " + Text.ms(probe.viaInfer(client, probed.name()).nanos()));
             if (grpc) {
-                firsts.add("gRPC " + Text.ms(probe.ask(client.grpcInfer(probed.name(), probe.input(), probe.tensor(),
-                        probe.output())).nanos()));
+                firsts.add("gRPC " + Text.ms(probe.viaGrpc(client, probed.name()).nanos()));
             }
         }
         out.println("          first request per endpoint (connection set-up and warm-up; not counted below):");
@@ -224,26 +232,24 @@ final class DemoServeStage {
     private void protocols(OipClient client, Target target, Probe probe, Row classify, boolean grpc) {
         out.printf("  %s over three protocols (for /infer and gRPC this side preprocesses it)%n",
                 probe.image().getFileName());
-        Classification viaRest = classify.prediction().classes().getFirst();
-        DemoCommand.row(out, "REST /classify (image)", DemoCommand.answer(classify.prediction()),
-                "rtt " + Text.ms(classify.nanos()));
-        OipClient.Timed<Classification> viaInfer = probe.ask(client.inferBinary(target.name(), probe.input(),
-                probe.tensor(), probe.output()));
-        DemoCommand.row(out, "REST /infer (binary tensor)", DemoCommand.answer(only(viaInfer.value())),
-                "rtt " + Text.ms(viaInfer.nanos()));
-        List<Classification> tops = new ArrayList<>(List.of(viaRest, viaInfer.value()));
+        List<Classification> tops = new ArrayList<>();
+        tops.add(protocolRow("REST /classify (image)",
+                new OipClient.Timed<>(classify.prediction().classes().getFirst(), classify.nanos())));
+        tops.add(protocolRow("REST /infer (binary tensor)", probe.viaInfer(client, target.name())));
         if (grpc) {
-            OipClient.Timed<Classification> viaGrpc = probe.ask(client.grpcInfer(target.name(), probe.input(),
-                    probe.tensor(), probe.output()));
-            DemoCommand.row(out, "gRPC ModelInfer (raw tensor)", DemoCommand.answer(only(viaGrpc.value())),
-                    "rtt " + Text.ms(viaGrpc.nanos()));
-            tops.add(viaGrpc.value());
+            tops.add(protocolRow("gRPC ModelInfer (raw tensor)", probe.viaGrpc(client, target.name())));
         }
         if (tops.stream().map(Classification::classIndex).distinct().count() != 1) {
             throw new CliException("The protocols disagree on the top class of " + probe.image().getFileName()
                     + ": " + tops.stream().map(Classification::label).toList());
         }
-        out.printf("  same top class over the %d protocols: %s%n", tops.size(), viaRest.label());
+        out.printf("  same top class over the %d protocols: %s%n", tops.size(), tops.getFirst().label());
+    }
+
+    private Classification protocolRow(String protocol, OipClient.Timed<Classification> answer) {
+        DemoCommand.row(out, protocol, DemoCommand.answer(new Prediction(List.of(answer.value()), List.of(), Map.of())),
+                "rtt " + Text.ms(answer.nanos()));
+        return answer.value();
     }
 
     private static Row post(OipClient client, Target target, Path image) {
@@ -276,10 +282,6 @@ final class DemoServeStage {
 
     private static float corner(List<?> box, int index) {
         return (float) Json.number(box, index);
-    }
-
-    private static Prediction only(Classification top) {
-        return new Prediction(List.of(top), List.of(), Map.of());
     }
 
     /** The first walk whose model classifies images, prepared on this side; empty when there is none. */

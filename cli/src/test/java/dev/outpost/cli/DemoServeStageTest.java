@@ -30,6 +30,13 @@ class DemoServeStageTest {
         return new DemoCommand.Walk(files.model(), "test", files.images(), "generated", files.expected());
     }
 
+    /** The walk's model on a server of its own, REST only, on a free port. */
+    private static InferenceServer served(DemoCommand.Walk walk) {
+        ModelManager models = ModelManager.create(ModelRepository.ofFiles(List.of(walk.model())), ServingConfig.defaults());
+        models.loadAll();
+        return InferenceServer.start(models, ServerConfig.defaults().withPort(0));
+    }
+
     @Test
     void aPortInUse_isOneMessageNamingTheAddress() throws IOException {
         DemoCommand.Walk walk = colourWalk();
@@ -50,9 +57,7 @@ class DemoServeStageTest {
     @Test
     void aRequestToAServerThatStopped_namesTheRequestAndTheCause() throws IOException {
         DemoCommand.Walk walk = colourWalk();
-        ModelManager models = ModelManager.create(ModelRepository.ofFiles(List.of(walk.model())), ServingConfig.defaults());
-        models.loadAll();
-        InferenceServer server = InferenceServer.start(models, ServerConfig.defaults().withPort(0));
+        InferenceServer server = served(walk);
         try (OipClient client = OipClient.to(server, "127.0.0.1")) {
             int port = server.port();
             server.close();
@@ -67,9 +72,7 @@ class DemoServeStageTest {
     @Test
     void anErrorStatus_isReportedWithTheServersMessage() throws IOException {
         DemoCommand.Walk walk = colourWalk();
-        ModelManager models = ModelManager.create(ModelRepository.ofFiles(List.of(walk.model())), ServingConfig.defaults());
-        models.loadAll();
-        try (InferenceServer server = InferenceServer.start(models, ServerConfig.defaults().withPort(0));
+        try (InferenceServer server = served(walk);
              OipClient client = OipClient.to(server, "127.0.0.1")) {
             assertThatThrownBy(() -> client.postImage("outpost-colors", "detect", walk.images().getFirst()))
                     .isInstanceOf(CliException.class)
