@@ -12,6 +12,7 @@ import dev.outpost.runtime.Pipeline;
 import dev.outpost.runtime.PipelineRun;
 import dev.outpost.runtime.Prediction;
 import dev.outpost.runtime.SessionConfig;
+import dev.outpost.serving.ServerConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,13 +36,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code outpost demo}: walks models through every stage Outpost has so far (inspect, then predict
- * on images with timings). Later stages (optimize, eval, bench, serve, package, rollout) join here.
+ * on images with timings), then serves them and asks the server over its three protocols
+ * ({@link DemoServeStage}). Later stages (optimize, eval, bench, package, rollout) join here.
  */
 @Command(
         name = "demo",
         sortOptions = false,
         description = {
-            "Walk a model through what Outpost does: inspect it, then run it on images with timings.",
+            "Walk a model through what Outpost does: inspect it, run it on images with timings, then serve it"
+                    + " on this machine and send it the same images over REST and gRPC.",
             "",
             "Models come from --model/--images; else from the models folder (OUTPOST_MODELS, default"
                     + " ../shared/models: squeezenet1.0-fp32 on imagenet-samples and yolox_nano on"
@@ -52,6 +56,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  outpost demo",
             "  outpost demo --model my.onnx --images photos/ --limit 10",
+            "  outpost demo --no-serve                   # inspect and predict only",
             "  OUTPOST_MODELS=/nowhere outpost demo      # the built-in model"
         })
 final class DemoCommand implements Callable<Integer> {
@@ -69,6 +74,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Images per model (default: ${DEFAULT-VALUE}).")
     int limit;
 
+    @Option(names = "--no-serve", description = "Skip the serving stage (an in-process server on free"
+            + " 127.0.0.1 ports, asked over REST and gRPC).")
+    boolean noServe;
+
     private final Locations locations;
 
     DemoCommand(Locations locations) {
@@ -76,7 +85,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** One model and the images it runs on; {@code expected} maps file names to the right label. */
-    private record Walk(Path model, String modelSource, List<Path> images, String imageSource,
+    record Walk(Path model, String modelSource, List<Path> images, String imageSource,
             Map<String, String> expected) {
     }
 
@@ -104,10 +113,14 @@ final class DemoCommand implements Callable<Integer> {
                 for (Walk walk : walks) {
                     walk(engine, walk, out);
                 }
+                if (!noServe) {
+                    new DemoServeStage(engine, out).run(walks,
+                            ServerConfig.defaults().withPort(0).withGrpcPort(0));
+                }
             }
             out.println();
             out.println("Next: 'outpost inspect MODEL' for the full report, 'outpost predict MODEL -i IMAGES' on your"
-                    + " own images, 'outpost help' for everything.");
+                    + " own images, 'outpost serve MODEL' to serve it, 'outpost help' for everything.");
             out.flush();
             return 0;
         } finally {
@@ -217,12 +230,12 @@ final class DemoCommand implements Callable<Integer> {
                 correct += right ? 1 : 0;
                 verdict = (right ? "  right" : "  wrong, expected " + expected);
             }
-            out.printf("  %-30s %-40s infer %s%s%n", shorten(name, 30), shorten(summary(prediction, image), 40),
-                    Text.ms(run.inference()), verdict);
+            String answer = answer(prediction);
+            row(out, name, answer.isEmpty() ? image.width() + "x" + image.height() + ": " + prediction.tensors().keySet()
+                    : answer, "infer " + Text.ms(run.inference()) + verdict);
         }
         int n = timings.size();
-        Function<Integer, String> median = column -> Text.ms(timings.stream().mapToLong(t -> t[column]).sorted()
-                .skip(n / 2).findFirst().orElse(0));
+        Function<Integer, String> median = column -> Text.ms(median(timings.stream().mapToLong(t -> t[column])));
         out.printf("  median of %d: decode %s, preprocess %s, inference %s, postprocess %s%n", n,
                 median.apply(0), median.apply(1), median.apply(2), median.apply(3));
         if (!walk.expected().isEmpty()) {
@@ -230,7 +243,19 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private static String summary(Prediction prediction, Image image) {
+    /** One line of a stage's table: the file, the answer, then the timings, in aligned columns. */
+    static void row(PrintWriter out, String file, String answer, String timings) {
+        out.printf("  %-30s %-40s %s%n", shorten(file, 30), shorten(answer, 40), timings);
+    }
+
+    /** The median (the upper one of an even count), 0 when there are no values. */
+    static long median(LongStream values) {
+        long[] sorted = values.sorted().toArray();
+        return sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    }
+
+    /** The top class and its score, or the detected labels with counts; empty when there is neither. */
+    static String answer(Prediction prediction) {
         if (!prediction.classes().isEmpty()) {
             Classification best = prediction.classes().getFirst();
             return String.format(Locale.ROOT, "%s %.2f", shorten(best.label(), 30), best.score());
@@ -241,7 +266,7 @@ final class DemoCommand implements Callable<Integer> {
             return counts.entrySet().stream().map(e -> e.getValue() > 1 ? e.getValue() + " " + e.getKey() : e.getKey())
                     .collect(Collectors.joining(", "));
         }
-        return image.width() + "x" + image.height() + ": " + prediction.tensors().keySet();
+        return "";
     }
 
     private static String shorten(String text, int max) {

@@ -126,14 +126,8 @@ final class ServeCommand implements Callable<Integer> {
                     out.printf("FAILED to load %s version %s: %s%n", status.name(), status.version(), status.reason());
                 }
             }
-            InferenceServer server;
-            try {
-                server = InferenceServer.start(manager, new ServerConfig(host, httpPort,
-                        ServerConfig.defaults().maxRequestBytes(), noGrpc ? ServerConfig.GRPC_OFF : grpcPort));
-            } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
-                throw new CliException("Cannot listen on " + host + ":" + httpPort
-                        + (noGrpc ? "" : " (gRPC " + grpcPort + ")") + ": " + e.getMessage(), e);
-            }
+            InferenceServer server = listen(manager, new ServerConfig(host, httpPort,
+                    ServerConfig.defaults().maxRequestBytes(), noGrpc ? ServerConfig.GRPC_OFF : grpcPort));
             long ready = statuses.stream().filter(ModelStatus::ready).count();
             out.printf("Serving %d of %d model versions on http://%s:%d (OIP v2 REST; /metrics)%s; process start to "
                     + "ready: %d ms%n", ready, statuses.size(), host, server.port(),
@@ -145,5 +139,27 @@ final class ServeCommand implements Callable<Integer> {
             manager.close();
             throw e instanceof ServingException ? new CliException(e.getMessage(), e) : e;
         }
+    }
+
+    /**
+     * Starts the server over loaded models. A port that cannot be bound is a {@link CliException}
+     * naming the address, and then the server (or the manager) is closed.
+     */
+    static InferenceServer listen(ModelManager manager, ServerConfig config) {
+        String address = config.host() + ":" + config.port()
+                + (config.grpcPort() == ServerConfig.GRPC_OFF ? "" : " (gRPC " + config.grpcPort() + ")");
+        InferenceServer server;
+        try {
+            server = InferenceServer.start(manager, config);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException | IllegalStateException e) {
+            manager.close();
+            throw new CliException("Cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        // Helidon does not throw when it cannot bind: it logs the failure and leaves the listener stopped.
+        if (server.port() < 0) {
+            server.close();
+            throw new CliException("Cannot listen on " + address + ": the address is in use or not allowed");
+        }
+        return server;
     }
 }

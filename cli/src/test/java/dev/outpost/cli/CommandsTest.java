@@ -162,6 +162,25 @@ class CommandsTest {
                 .contains("using a colour classifier that Outpost builds itself")
                 .contains("[inspect]").contains("valid")
                 .contains("top-1: 6 of 6 right");
+        String serve = run.out().substring(run.out().indexOf("== serve: outpost-colors on an in-process InferenceServer"));
+        assertThat(serve)
+                .containsPattern("\\[serve\\]   ready in [\\d.]+ ms: http://127.0.0.1:\\d+ .* and grpc://127.0.0.1:\\d+ ")
+                .containsPattern("loaded outpost-colors in \\d+ ms \\(classification\\)")
+                .contains("POST /v2/models/outpost-colors/classify")
+                .containsPattern("crimson.png +red [\\d.]+ +rtt [\\d.]+ ms  server pre [\\d.]+ infer [\\d.]+ post")
+                .containsPattern("sky.png +blue [\\d.]+ +rtt ")
+                .containsPattern("REST /infer \\(binary tensor\\) +red [\\d.]+ +rtt [\\d.]+ ms")
+                .containsPattern("gRPC ModelInfer \\(raw tensor\\) +red [\\d.]+ +rtt [\\d.]+ ms")
+                .contains("same top class over the 3 protocols: red")
+                .containsPattern("/metrics +outpost_requests_total\\{model=\"outpost-colors\"")
+                .contains("[serve]   closed gracefully in ");
+    }
+
+    @Test
+    void demo_noServe_skipsTheServingStage() {
+        CliRun run = CliRun.run("demo", "--no-serve");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("top-1: 6 of 6 right").doesNotContain("[serve]").doesNotContain("== serve");
     }
 
     @Test
@@ -176,6 +195,22 @@ class CommandsTest {
                 .contains("top-1: 4 of 6 right")
                 .contains("== yolox_nano.onnx").contains("tv, 2 person")
                 .containsPattern("median of 6: decode [\\d.]+ ms, preprocess [\\d.]+ ms, inference [\\d.]+ ms");
+        String serve = run.out().substring(run.out().indexOf("== serve: squeezenet1.0-fp32, yolox_nano"));
+        assertThat(serve)
+                .containsPattern("loaded squeezenet1.0-fp32 in \\d+ ms \\(classification\\), yolox_nano in \\d+ ms"
+                        + " \\(detection\\)")
+                .containsPattern("n01440764_tench.JPEG +tench 0.56 +rtt [\\d.]+ ms  server pre [\\d.]+ infer [\\d.]+")
+                .containsPattern("n01558993_robin.JPEG +robin 1.00 +rtt ")
+                .containsPattern("000000000139.jpg +tv, 2 person, clock, 2 chair.* rtt [\\d.]+ ms  server pre ")
+                .containsPattern("000000000285.jpg +bear +rtt ")
+                .containsPattern("median of 6: round trip [\\d.]+ ms; server preprocess [\\d.]+ ms, inference [\\d.]+ ms")
+                .containsPattern("median of 3: round trip [\\d.]+ ms")
+                .containsPattern("REST /classify \\(image\\) +tench 0.56 +rtt ")
+                .containsPattern("REST /infer \\(binary tensor\\) +tench 0.56 +rtt ")
+                .containsPattern("gRPC ModelInfer \\(raw tensor\\) +tench 0.56 +rtt ")
+                .contains("same top class over the 3 protocols: tench")
+                .contains("outpost_requests_total{model=\"yolox_nano\"")
+                .contains("[serve]   closed gracefully in ");
     }
 
     @Test

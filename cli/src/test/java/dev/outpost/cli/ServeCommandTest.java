@@ -9,6 +9,8 @@ import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -96,6 +99,19 @@ class ServeCommandTest {
         CliRun badGrpcPort = CliRun.run("serve", "a.onnx", "--grpc-port", "70000");
         assertThat(badGrpcPort.exitCode()).isEqualTo(2);
         assertThat(badGrpcPort.err()).contains("--grpc-port must be within 0..65535, got 70000");
+    }
+
+    @Test
+    @Timeout(60)
+    void serve_onAPortInUse_failsWithTheAddressInsteadOfServingNothing() throws Exception {
+        DemoModel.Files demo = DemoModel.writeTo(temp, "test");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            CliRun run = CliRun.run("serve", demo.model().toString(), "--http-port",
+                    String.valueOf(taken.getLocalPort()), "--no-grpc");
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).contains("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + ": the address is in use or not allowed").doesNotContain("at dev.outpost");
+        }
     }
 
     @Test
