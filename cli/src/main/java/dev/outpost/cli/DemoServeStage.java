@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
 
 /**
  * The demo's {@code [serve]} stage: serves the demo's models on an in-process {@link InferenceServer}
- * and talks to it over loopback as an application would ({@link OipClient}): every image posted to
+ * and talks to it over loopback as an application would ({@link DemoClient}): every image posted to
  * {@code /classify} or {@code /detect} with the answer, the round trip and the server's timings; one
  * image of the classification model also through OIP v2 {@code /infer} (binary tensors) and gRPC
  * {@code ModelInfer}, which must agree on the top class; a few {@code /metrics} lines; a graceful close.
@@ -71,19 +71,19 @@ final class DemoServeStage {
             implements AutoCloseable {
 
         /** The top class answered to an OIP v2 /infer request with the tensor in binary. */
-        OipClient.Timed<Classification> viaInfer(OipClient client, String model) {
+        DemoClient.Timed<Classification> viaInfer(DemoClient client, String model) {
             return top(client.inferBinary(model, input, tensor, output));
         }
 
         /** The top class answered to a gRPC ModelInfer with the tensor in raw contents. */
-        OipClient.Timed<Classification> viaGrpc(OipClient client, String model) {
+        DemoClient.Timed<Classification> viaGrpc(DemoClient client, String model) {
             return top(client.grpcInfer(model, input, tensor, output));
         }
 
         /** The top class of an answer's output tensor, which this closes, with the answer's round trip. */
-        private OipClient.Timed<Classification> top(OipClient.Timed<Tensor> answer) {
+        private DemoClient.Timed<Classification> top(DemoClient.Timed<Tensor> answer) {
             try (Tensor answered = answer.value()) {
-                return new OipClient.Timed<>(classes.process(answered).getFirst().getFirst(), answer.nanos());
+                return new DemoClient.Timed<>(classes.process(answered).getFirst().getFirst(), answer.nanos());
             }
         }
 
@@ -132,7 +132,7 @@ final class DemoServeStage {
                     String name = names.get(walk.model());
                     return new Target(name, kinds.get(name).equals("detection") ? "detect" : "classify", walk.images());
                 }).toList();
-                try (OipClient client = OipClient.to(server, listen.host())) {
+                try (DemoClient client = DemoClient.to(server, listen.host())) {
                     serve(client, targets, probe, server.servesGrpc());
                 }
             } catch (RuntimeException e) {
@@ -175,7 +175,7 @@ final class DemoServeStage {
                 .collect(Collectors.joining(", ")), Text.ms(listenNanos));
     }
 
-    private void serve(OipClient client, List<Target> targets, Probe probe, boolean grpc) {
+    private void serve(DemoClient client, List<Target> targets, Probe probe, boolean grpc) {
         Target probed = probe == null ? null : targets.stream()
                 .filter(target -> target.images().contains(probe.image())).findFirst().orElseThrow();
         warmUp(client, targets, probe, probed, grpc);
@@ -206,7 +206,7 @@ final class DemoServeStage {
     }
 
     /** One request per endpoint first: they pay the connections and the warm-up, so are shown apart. */
-    private void warmUp(OipClient client, List<Target> targets, Probe probe, Target probed, boolean grpc) {
+    private void warmUp(DemoClient client, List<Target> targets, Probe probe, Target probed, boolean grpc) {
         List<String> firsts = new ArrayList<>();
         for (Target target : targets) {
             firsts.add("/" + target.endpoint() + " " + Text.ms(client.postImage(target.name(), target.endpoint(),
@@ -229,12 +229,12 @@ final class DemoServeStage {
     }
 
     /** The probe image through /classify (already sent), /infer and gRPC; the top classes must agree. */
-    private void protocols(OipClient client, Target target, Probe probe, Row classify, boolean grpc) {
+    private void protocols(DemoClient client, Target target, Probe probe, Row classify, boolean grpc) {
         out.printf("  %s over three protocols (for /infer and gRPC this side preprocesses it)%n",
                 probe.image().getFileName());
         List<Classification> tops = new ArrayList<>();
         tops.add(protocolRow("REST /classify (image)",
-                new OipClient.Timed<>(classify.prediction().classes().getFirst(), classify.nanos())));
+                new DemoClient.Timed<>(classify.prediction().classes().getFirst(), classify.nanos())));
         tops.add(protocolRow("REST /infer (binary tensor)", probe.viaInfer(client, target.name())));
         if (grpc) {
             tops.add(protocolRow("gRPC ModelInfer (raw tensor)", probe.viaGrpc(client, target.name())));
@@ -246,14 +246,14 @@ final class DemoServeStage {
         out.printf("  same top class over the %d protocols: %s%n", tops.size(), tops.getFirst().label());
     }
 
-    private Classification protocolRow(String protocol, OipClient.Timed<Classification> answer) {
+    private Classification protocolRow(String protocol, DemoClient.Timed<Classification> answer) {
         DemoCommand.row(out, protocol, DemoCommand.answer(new Prediction(List.of(answer.value()), List.of(), Map.of())),
                 "rtt " + Text.ms(answer.nanos()));
         return answer.value();
     }
 
-    private static Row post(OipClient client, Target target, Path image) {
-        OipClient.Timed<Object> answer = client.postImage(target.name(), target.endpoint(), image);
+    private static Row post(DemoClient client, Target target, Path image) {
+        DemoClient.Timed<Object> answer = client.postImage(target.name(), target.endpoint(), image);
         Object json = answer.value();
         try {
             List<Classification> classes = new ArrayList<>();

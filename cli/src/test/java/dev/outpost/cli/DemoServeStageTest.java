@@ -58,7 +58,7 @@ class DemoServeStageTest {
     void aRequestToAServerThatStopped_namesTheRequestAndTheCause() throws IOException {
         DemoCommand.Walk walk = colourWalk();
         InferenceServer server = served(walk);
-        try (OipClient client = OipClient.to(server, "127.0.0.1")) {
+        try (DemoClient client = DemoClient.to(server, "127.0.0.1")) {
             int port = server.port();
             server.close();
 
@@ -73,7 +73,7 @@ class DemoServeStageTest {
     void anErrorStatus_isReportedWithTheServersMessage() throws IOException {
         DemoCommand.Walk walk = colourWalk();
         try (InferenceServer server = served(walk);
-             OipClient client = OipClient.to(server, "127.0.0.1")) {
+             DemoClient client = DemoClient.to(server, "127.0.0.1")) {
             assertThatThrownBy(() -> client.postImage("outpost-colors", "detect", walk.images().getFirst()))
                     .isInstanceOf(CliException.class)
                     .hasMessageContaining("/v2/models/outpost-colors/detect answered 400: ")

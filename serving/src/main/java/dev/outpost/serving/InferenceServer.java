@@ -291,6 +291,7 @@ public final class InferenceServer implements AutoCloseable {
     private void image(ServerRequest req, ServerResponse res, boolean detect) {
         String name = req.path().pathParameters().get("name");
         String version = version(req);
+        String[] answered = {version};
         int status = handle(res, () -> {
             refuseWhenClosing(name);
             byte[] body = body(req);
@@ -303,6 +304,7 @@ public final class InferenceServer implements AutoCloseable {
                 throw new ServingException(ServingException.Code.INVALID_REQUEST, e.getMessage(), e);
             }
             ModelStatus modelStatus = models.status(name, version);
+            answered[0] = modelStatus.version();
             String kind = modelStatus.pipeline();
             if (detect != kind.equals("detection")) {
                 if (kind.equals("classification") || kind.equals("detection")) {
@@ -315,7 +317,7 @@ public final class InferenceServer implements AutoCloseable {
             PipelineRun run = await(models.predict(name, version, List.of(image)));
             send(res, 200, predictionJson(modelStatus, run, image), JSON);
         });
-        models.metrics().request(name, version, String.valueOf(status));
+        models.metrics().request(name, answered[0], String.valueOf(status));
     }
 
     private static byte[] predictionJson(ModelStatus status, PipelineRun run, Image image) throws IOException {

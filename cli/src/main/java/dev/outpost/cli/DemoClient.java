@@ -37,7 +37,7 @@ import java.util.function.Supplier;
  * <p>Every failure (refused connection, timeout, an error status, an answer that is not what the
  * protocol says) is a {@link CliException} that names the request. Not thread-safe; close it.
  */
-final class OipClient implements AutoCloseable {
+final class DemoClient implements AutoCloseable {
 
     /** The binary extension's header: the length of the JSON part that precedes the tensor bytes. */
     private static final String HEADER_LENGTH = "Inference-Header-Content-Length";
@@ -51,15 +51,15 @@ final class OipClient implements AutoCloseable {
     private final String base;
     private final ManagedChannel channel;
 
-    private OipClient(HttpClient http, String base, ManagedChannel channel) {
+    private DemoClient(HttpClient http, String base, ManagedChannel channel) {
         this.http = http;
         this.base = base;
         this.channel = channel;
     }
 
     /** A client of {@code server} listening on {@code host}; gRPC only when the server serves it. */
-    static OipClient to(InferenceServer server, String host) {
-        return new OipClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
+    static DemoClient to(InferenceServer server, String host) {
+        return new DemoClient(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(),
                 "http://" + host + ":" + server.port(), server.servesGrpc()
                         ? NettyChannelBuilder.forAddress(host, server.grpcPort()).usePlaintext().build() : null);
     }
