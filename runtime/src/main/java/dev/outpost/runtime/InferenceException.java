@@ -32,7 +32,7 @@ public final class InferenceException extends RuntimeException {
         PROVIDER_UNAVAILABLE,
         /** An output that the runtime cannot return (e.g. a nested sequence). */
         UNSUPPORTED_OUTPUT,
-        /** The run was cancelled or timed out. */
+        /** The run was cancelled through its {@link RunControl} (e.g. because its request timed out). */
         CANCELLED,
         /** Pre- or post-processing failed (bad image, bad pipeline declaration). */
         PIPELINE,

@@ -23,7 +23,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Thread-safe: any number of threads may call {@link #run} concurrently on one session (ONNX
  * Runtime runs them in parallel; size {@link SessionConfig#intraOpThreads()} with that in mind).
  * {@link #close()} waits for runs in progress to finish, then frees the native session; runs that
- * start after close throw {@link IllegalStateException}.
+ * start after close throw {@link IllegalStateException}. A run given a {@link RunControl} can be
+ * cancelled from another thread.
  *
  * <p>Inputs and outputs: every input is checked against the model (names, element type, shape)
  * before native code is called, and handed to ONNX Runtime without a copy from the tensor's direct
@@ -144,7 +145,7 @@ public final class ModelSession implements AutoCloseable {
 
     /** Runs the model on {@code inputs} (every model input, by name) and returns every output. */
     public Outputs run(Map<String, Tensor> inputs) {
-        return run(inputs, null);
+        return execute(inputs, null, null);
     }
 
     /**
@@ -157,17 +158,45 @@ public final class ModelSession implements AutoCloseable {
      * @throws IllegalStateException when the session is closed
      */
     public Outputs run(Map<String, Tensor> inputs, Set<String> outputNames) {
-        Objects.requireNonNull(inputs, "inputs");
-        var readLock = lifecycle.readLock();
-        readLock.lock();
-        try {
-            checkOpen();
-            InputCheck.check(model, inputs, inputsByName, otherInputs);
-            List<String> wanted = checkOutputs(outputNames);
-            return new SessionRun(this, inputs, wanted).execute();
-        } finally {
-            readLock.unlock();
+        return execute(inputs, outputNames, null);
+    }
+
+    /** As {@link #run(Map)}, cancellable through {@code control}; see {@link #run(Map, Set, RunControl)}. */
+    public Outputs run(Map<String, Tensor> inputs, RunControl control) {
+        return run(inputs, null, control);
+    }
+
+    /**
+     * As {@link #run(Map, Set)}, cancellable through {@code control}: once {@link RunControl#cancel()}
+     * is called, from any thread, this run throws CANCELLED (and returns no outputs) as soon as ONNX
+     * Runtime finishes the operator it is computing, or at once when the run has not reached ONNX
+     * Runtime yet. A cancel that comes after the run returned has no effect on it. The session is
+     * not affected by a cancel: later runs work as usual.
+     *
+     * @throws InferenceException as {@link #run(Map, Set)}, and CANCELLED when {@code control} is
+     *     or gets cancelled before the run returns (the input checks come first)
+     * @throws IllegalStateException when the session or {@code control} is closed
+     */
+    public Outputs run(Map<String, Tensor> inputs, Set<String> outputNames, RunControl control) {
+        return execute(inputs, outputNames, Objects.requireNonNull(control, "control"));
+    }
+
+    /** A new {@link RunControl}, to cancel runs of this (or any) session; the caller closes it. */
+    public RunControl newRunControl() {
+        return new RunControl("");
+    }
+
+    /**
+     * A new {@link RunControl} with a tag that names its runs in {@link InferenceException} messages
+     * and in ONNX Runtime's log (e.g. a request id); the caller closes it.
+     *
+     * @throws IllegalArgumentException when {@code tag} is blank
+     */
+    public RunControl newRunControl(String tag) {
+        if (Objects.requireNonNull(tag, "tag").isBlank()) {
+            throw new IllegalArgumentException("tag is blank; use newRunControl() for a control without a tag");
         }
+        return new RunControl(tag);
     }
 
     /** True once {@link #close()} was called. */
@@ -227,6 +256,29 @@ public final class ModelSession implements AutoCloseable {
             pinOutputs = false;
             LOG.log(System.Logger.Level.INFO, "Model {0}: outputs are copied from now on; writing them into"
                     + " pre-allocated buffers failed: {1}", model, reason);
+        }
+    }
+
+    /** Checks the arguments under the session's read lock, then runs; {@code control} may be null. */
+    private Outputs execute(Map<String, Tensor> inputs, Set<String> outputNames, RunControl control) {
+        Objects.requireNonNull(inputs, "inputs");
+        var readLock = lifecycle.readLock();
+        readLock.lock();
+        try {
+            checkOpen();
+            InputCheck.check(model, inputs, inputsByName, otherInputs);
+            List<String> wanted = checkOutputs(outputNames);
+            if (control == null) {
+                return new SessionRun(this, inputs, wanted, null).execute();
+            }
+            control.enter(model);
+            try {
+                return new SessionRun(this, inputs, wanted, control).execute();
+            } finally {
+                control.leave();
+            }
+        } finally {
+            readLock.unlock();
         }
     }
 

@@ -31,27 +31,34 @@ final class SessionRun {
     private final ModelSession session;
     private final Map<String, Tensor> inputs;
     private final List<String> wanted;
+    private final RunControl control;
+    private final long startedAt = System.nanoTime();
 
-    SessionRun(ModelSession session, Map<String, Tensor> inputs, List<String> wanted) {
+    /** {@code control} (null for none) is entered by the caller for the whole run. */
+    SessionRun(ModelSession session, Map<String, Tensor> inputs, List<String> wanted, RunControl control) {
         this.session = session;
         this.inputs = inputs;
         this.wanted = wanted;
+        this.control = control;
     }
 
-    /** Runs, retrying once without pinned outputs when ORT refuses them (a model whose declared output shapes are wrong). */
+    /**
+     * Runs, retrying once without pinned outputs when ORT refuses them (a model whose declared output
+     * shapes are wrong); a cancelled run is not retried.
+     */
     Outputs execute() {
         boolean pinning = wanted.stream().anyMatch(name -> session.pinned(name) != null);
         try {
             return attempt(pinning);
         } catch (OrtException first) {
-            if (!pinning) {
-                throw OrtTypes.runFailure(first, session.name());
+            if (!pinning || isCancelled()) {
+                throw failure(first);
             }
             Outputs outputs;
             try {
                 outputs = attempt(false);
             } catch (OrtException second) {
-                throw OrtTypes.runFailure(second, session.name());
+                throw failure(second);
             }
             session.disablePinning(OrtTypes.stripPrefix(first.getMessage()));
             return outputs;
@@ -80,9 +87,10 @@ final class SessionRun {
                 slots.put(name, new Slot(slot, buffer));
                 pinnedTensors.put(name, slot.forOrt(session.environment(), buffer));
             }
+            OrtSession.RunOptions options = control == null ? null : control.optionsForNativeCall();
             result = pinnedTensors.isEmpty()
-                    ? session.ortSession().run(ortInputs, allocated)
-                    : session.ortSession().run(ortInputs, allocated, pinnedTensors);
+                    ? session.ortSession().run(ortInputs, allocated, options)
+                    : session.ortSession().run(ortInputs, allocated, pinnedTensors, options);
             for (String name : wanted) {
                 Slot slot = slots.remove(name);
                 if (slot != null) {
@@ -107,6 +115,15 @@ final class SessionRun {
                 slots.values().forEach(slot -> slot.pin().give(slot.buffer()));
             }
         }
+    }
+
+    private boolean isCancelled() {
+        return control != null && control.isCancelled();
+    }
+
+    /** ORT's error as ours: CANCELLED once the control is cancelled (ORT stopped the run), else BACKEND_FAILURE. */
+    private InferenceException failure(OrtException error) {
+        return isCancelled() ? control.cancelled(session.name(), startedAt, error) : OrtTypes.runFailure(error, session.name());
     }
 
     private OnnxTensor toOrt(Tensor tensor) throws OrtException {

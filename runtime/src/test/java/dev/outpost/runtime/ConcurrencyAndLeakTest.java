@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.testing.TinyModels;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -24,7 +20,6 @@ class ConcurrencyAndLeakTest {
 
     private static final int THREADS = 8;
     private static final int RUNS_PER_THREAD = 50;
-    private static final Path PROC_STATUS = Path.of("/proc/self/status");
 
     @Test
     void concurrentRuns_onOneSession_matchSerialRuns() throws Exception {
@@ -119,8 +114,8 @@ class ConcurrencyAndLeakTest {
      * pitfall) adds twice as much again, and the arena rounds allocations up, so real leaks overshoot.
      */
     @Test
-    void tenThousandRunsWithFailures_keepResidentMemoryFlat() throws IOException {
-        Assumptions.assumeTrue(Files.isReadable(PROC_STATUS), "no " + PROC_STATUS + " to read RSS from (Linux only)");
+    void tenThousandRunsWithFailures_keepResidentMemoryFlat() {
+        ResidentMemory rss = new ResidentMemory(500, 1_000, 2_000, 9_000);
         try (InferenceEngine engine = InferenceEngine.create();
              ModelSession session = engine.open(TinyModels.reluAndSequence(4096).toBytes(),
                      SessionConfig.builder().intraOpThreads(1).build());
@@ -129,21 +124,11 @@ class ConcurrencyAndLeakTest {
              Tensor wrongShape = Tensor.allocate(DType.FLOAT32, 1, 4095);
              Tensor a = Tensor.of(new float[] {1, 2, 3}, 3);
              Tensor b = Tensor.of(new float[] {1, 2, 3, 4}, 4)) {
-            long warmRss = Long.MAX_VALUE;
-            long lateRss = Long.MAX_VALUE;
-            List<Long> samples = new ArrayList<>();
             for (int run = 0; run <= 10_000; run++) {
-                if (run % 500 == 0 && run >= 1_000) {
-                    long rss = residentBytes();
-                    samples.add(rss >> 20);
-                    warmRss = run <= 2_000 ? Math.min(warmRss, rss) : warmRss;
-                    lateRss = run >= 9_000 ? Math.min(lateRss, rss) : lateRss;
-                }
+                rss.beforeRun(run);
                 exercise(run, session, add, x, wrongShape, a, b);
             }
-            long grown = lateRss - warmRss;
-            assertThat(grown).as("RSS growth between runs 1,000-2,000 and 9,000-10,000 in bytes; RSS every 500 runs"
-                    + " from run 1,000, MiB: %s", samples).isLessThan(64L << 20);
+            rss.assertGrowthBelow(64L << 20);
         }
     }
 
@@ -182,15 +167,5 @@ class ConcurrencyAndLeakTest {
                 }
             }
         }
-    }
-
-    private static long residentBytes() throws IOException {
-        System.gc();
-        for (String line : Files.readAllLines(PROC_STATUS)) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no VmRSS line in " + PROC_STATUS);
     }
 }
