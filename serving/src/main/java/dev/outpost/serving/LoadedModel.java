@@ -7,6 +7,7 @@ import dev.outpost.runtime.ModelSession;
 import dev.outpost.runtime.Outputs;
 import dev.outpost.runtime.Pipeline;
 import dev.outpost.runtime.PipelineRun;
+import dev.outpost.runtime.RunControl;
 import dev.outpost.runtime.Tensor;
 import dev.outpost.runtime.TensorSpec;
 import java.time.Duration;
@@ -50,6 +51,7 @@ final class LoadedModel implements AutoCloseable {
     private final Map<String, TensorSpec> inputs = new LinkedHashMap<>();
     private final List<String> tensorOutputs;
     private final Runnable beforeRun;
+    private final ServingMetrics.ModelMetrics metrics;
 
     LoadedModel(ModelSource source, ModelConfig config, ModelSession session, Optional<Pipeline> pipeline,
                 String pipelineProblem, InstantSource clock, TaskTimer timer, ServingMetrics.ModelMetrics metrics,
@@ -61,6 +63,7 @@ final class LoadedModel implements AutoCloseable {
         this.pipelineProblem = pipelineProblem;
         this.clock = clock;
         this.beforeRun = beforeRun;
+        this.metrics = metrics;
         session.inputs().forEach(spec -> inputs.put(spec.name(), spec));
         this.tensorOutputs = session.outputs().stream().map(TensorSpec::name).toList();
         this.scheduler = new ModelScheduler(label, config, batchable(session), this::run, clock, timer, metrics,
@@ -210,11 +213,31 @@ final class LoadedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * A run control that stops the model call once every request it answers is done without it (timed
+     * out, or cancelled by its client): nobody waits for that call any more, and ONNX Runtime stops at
+     * its next node instead of computing on for nothing. The caller closes it after the call.
+     */
+    private RunControl cancellableRun(List<ModelScheduler.Pending> requests) {
+        RunControl control = session.newRunControl(label);
+        for (ModelScheduler.Pending pending : requests) {
+            pending.result.whenComplete((value, error) -> {
+                if (error != null && requests.stream().allMatch(each -> each.result.isDone())) {
+                    control.cancel();
+                }
+            });
+        }
+        return control;
+    }
+
     private InferenceResponse runOne(InferenceRequest request, ModelScheduler.Pending pending) {
         Map<String, Tensor> feed = new LinkedHashMap<>();
         request.inputs().forEach(input -> feed.put(input.name(), input.tensor()));
         Instant start = clock.instant();
-        Outputs outputs = runGuarded(() -> session.run(feed, check(request)));
+        Outputs outputs;
+        try (RunControl control = cancellableRun(List.of(pending))) {
+            outputs = runGuarded(() -> session.run(feed, check(request), control));
+        }
         Duration compute = Duration.between(start, clock.instant());
         List<NamedTensor> named = new ArrayList<>();
         for (String name : outputs.names()) {
@@ -242,7 +265,8 @@ final class LoadedModel implements AutoCloseable {
             feed.put(input.name(), joined);
         }
         Instant start = clock.instant();
-        try (Outputs outputs = runGuarded(() -> session.run(feed, check(first)))) {
+        try (RunControl control = cancellableRun(batch);
+             Outputs outputs = runGuarded(() -> session.run(feed, check(first), control))) {
             Duration compute = Duration.between(start, clock.instant());
             List<List<NamedTensor>> split = new ArrayList<>();
             requests.forEach(request -> split.add(new ArrayList<>()));
@@ -284,6 +308,10 @@ final class LoadedModel implements AutoCloseable {
         } catch (InferenceException e) {
             ServingException.Code code = switch (e.code()) {
                 case UNKNOWN_INPUT, MISSING_INPUT, WRONG_SHAPE, WRONG_TYPE, INVALID_ARGUMENT -> ServingException.Code.INVALID_REQUEST;
+                case CANCELLED -> {
+                    metrics.stoppedRuns.increment();
+                    yield ServingException.Code.TIMEOUT;
+                }
                 default -> ServingException.Code.INFERENCE_FAILED;
             };
             throw new ServingException(code, e.getMessage(), e);

@@ -27,6 +27,8 @@ final class ServingMetrics {
         final Histogram total = new Histogram(Histogram.SECONDS);
         final Histogram batch = new Histogram(Histogram.BATCH);
         final AtomicLong inFlight = new AtomicLong();
+        /** Model calls stopped inside ONNX Runtime because every request they served had timed out or was cancelled. */
+        final LongAdder stoppedRuns = new LongAdder();
         volatile double loadSeconds = Double.NaN;
     }
 
@@ -76,6 +78,9 @@ final class ServingMetrics {
         histograms(out, "outpost_batch_size", "Rows per model call (dynamic batching).", m -> m.batch);
         header(out, "outpost_inflight_requests", "gauge", "Requests accepted and not yet answered.");
         models.forEach((labels, m) -> sample(out, "outpost_inflight_requests", labels, m.inFlight.get()));
+        header(out, "outpost_model_runs_stopped_total", "counter", "Model calls stopped mid-run because every"
+                + " request they served had timed out or been cancelled.");
+        models.forEach((labels, m) -> sample(out, "outpost_model_runs_stopped_total", labels, m.stoppedRuns.sum()));
         header(out, "outpost_model_load_seconds", "gauge", "Time the last load of a model version took.");
         models.forEach((labels, m) -> {
             if (!Double.isNaN(m.loadSeconds)) {

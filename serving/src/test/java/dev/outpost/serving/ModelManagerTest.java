@@ -117,6 +117,32 @@ class ModelManagerTest {
         }
     }
 
+    /**
+     * A request that times out while its model call runs: the client gets TIMEOUT and the call itself
+     * is stopped inside ONNX Runtime (counted in outpost_model_runs_stopped_total) instead of computing
+     * on for nobody. ResNet-50 at batch 4 on one thread takes about a second; the timeout is 20 ms.
+     */
+    @Test
+    void aRunningRequestThatTimesOut_isStoppedInsideOnnxRuntime() throws Exception {
+        Path dir = Files.createDirectories(repo.resolve("slow/1"));
+        dev.outpost.testing.TinyModels.resnet50(1, dev.outpost.testing.TinyModels.Batch.fixed(4))
+                .write(dir.resolve(ModelRepository.MODEL_FILE));
+        Files.writeString(repo.resolve("slow/config.properties"), "request-timeout-ms=20\nintra-op-threads=1\n");
+        try (ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults());
+             Tensor images = Tensor.allocate(dev.outpost.runtime.DType.FLOAT32, 4, 3, 224, 224)) {
+            models.loadAll();
+            CompletableFuture<InferenceResponse> answer = models.infer(InferenceRequest.of("slow",
+                    List.of(new NamedTensor(dev.outpost.testing.TinyModels.INPUT, images))));
+
+            assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ServingException.class)
+                    .hasMessageContaining("timed out").hasMessageContaining("request-timeout is 20 ms");
+            assertThat(models.metrics().scrape())
+                    .contains("outpost_model_runs_stopped_total{model=\"slow\",version=\"1\"} 1");
+            assertThat(models.loaded("slow", "").scheduler().running()).isZero();
+        }
+    }
+
     @Test
     void unload_makesTheModelUnavailable_andLoadBringsItBack() throws Exception {
         SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"));
