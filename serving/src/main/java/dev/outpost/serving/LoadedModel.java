@@ -105,8 +105,11 @@ final class LoadedModel implements AutoCloseable {
         return scheduler;
     }
 
-    /** Checks the request and queues it; the future completes with a response the caller closes. */
-    CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+    /**
+     * Checks the request and queues it (or runs it on this thread, when allowed and the model is
+     * idle); the future completes with a response the caller closes.
+     */
+    CompletableFuture<InferenceResponse> infer(InferenceRequest request, boolean mayRunOnCaller) {
         Set<String> outputs = check(request);
         int rows = -1;
         List<String> key = new ArrayList<>();
@@ -122,7 +125,8 @@ final class LoadedModel implements AutoCloseable {
         }
         BatchKey batchKey = key == null || rows < 1 ? null : new BatchKey(key.stream().sorted().toList(),
                 List.copyOf(outputs));
-        ModelScheduler.Pending pending = scheduler.submit(request, batchKey == null ? 1 : rows, batchKey);
+        ModelScheduler.Pending pending = scheduler.submit(request, batchKey == null ? 1 : rows, batchKey,
+                mayRunOnCaller);
         return pending.result.thenApply(InferenceResponse.class::cast);
     }
 
@@ -136,7 +140,7 @@ final class LoadedModel implements AutoCloseable {
             throw new ServingException(ServingException.Code.INVALID_REQUEST, "No image in the request; send one "
                     + "JPEG or PNG as the body or as a multipart/form-data file");
         }
-        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null).result.thenApply(PipelineRun.class::cast);
+        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null, true).result.thenApply(PipelineRun.class::cast);
     }
 
     /** The output names to run; throws INVALID_REQUEST naming expected and received. */

@@ -185,7 +185,8 @@ public final class ModelManager implements AutoCloseable {
     }
 
     /**
-     * Checks and queues an inference request.
+     * Checks and queues an inference request. When the model is idle, the request runs at once on
+     * the calling thread and the future is complete on return (see {@code ModelScheduler}).
      *
      * @return completes with the response (the caller closes it) or with a ServingException
      *     (INVALID_REQUEST, TIMEOUT, INFERENCE_FAILED)
@@ -193,8 +194,16 @@ public final class ModelManager implements AutoCloseable {
      *     SHUTTING_DOWN, before anything is queued
      */
     public CompletableFuture<InferenceResponse> infer(InferenceRequest request) {
+        return infer(request, true);
+    }
+
+    /**
+     * Like {@link #infer(InferenceRequest)}; with {@code mayRunOnCaller} false the request always goes
+     * to the model's own threads: for callers on a transport's event loop, which must not run a model.
+     */
+    CompletableFuture<InferenceResponse> infer(InferenceRequest request, boolean mayRunOnCaller) {
         LoadedModel model = ready(request.model(), request.version());
-        return track(model, () -> model.infer(request));
+        return track(model, () -> model.infer(request, mayRunOnCaller));
     }
 
     /**

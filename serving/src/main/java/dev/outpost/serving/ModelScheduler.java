@@ -116,6 +116,14 @@ final class ModelScheduler implements AutoCloseable {
      * @throws ServingException QUEUE_FULL when the queue holds max-queue-size requests, SHUTTING_DOWN when draining
      */
     Pending submit(Object work, int rows, Object batchKey) {
+        return submit(work, rows, batchKey, true);
+    }
+
+    /**
+     * Like {@link #submit(Object, int, Object)}; with {@code mayRunOnCaller} false the work always
+     * queues for the scheduler's threads.
+     */
+    Pending submit(Object work, int rows, Object batchKey, boolean mayRunOnCaller) {
         Pending pending = new Pending(work, rows, batching ? batchKey : null, clock.instant());
         Inline inline;
         synchronized (lock) {
@@ -128,7 +136,7 @@ final class ModelScheduler implements AutoCloseable {
                         + " requests queued (max-queue-size " + config.maxQueueSize() + ") and " + running
                         + " running; retry later");
             }
-            inline = inline(pending);
+            inline = mayRunOnCaller ? inline(pending) : Inline.NO;
             if (inline == Inline.NO) {
                 queue.addLast(pending);
             } else {

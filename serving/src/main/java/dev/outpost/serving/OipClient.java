@@ -128,7 +128,8 @@ public final class OipClient implements AutoCloseable {
         this.timeout = timeout;
         if (protocol == Protocol.GRPC) {
             this.http = null;
-            this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext()
+            // Direct executor: answers are handled on the transport thread, not handed to a pool first.
+            this.channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().directExecutor()
                     .maxInboundMessageSize(Integer.MAX_VALUE).build();
         } else {
             this.http = new HttpConnection(host, port, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
