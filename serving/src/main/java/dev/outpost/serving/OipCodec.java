@@ -1,6 +1,7 @@
 package dev.outpost.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -112,11 +113,13 @@ final class OipCodec {
                 throw invalid("Unexpected content after the request's JSON object" + (jsonLength < 0
                         ? "; binary tensor data needs the " + HEADER_LENGTH + " header" : ""));
             }
-        } catch (StreamReadException e) {
-            inputs.forEach(draft -> closeQuietly(draft.tensor));
-            throw invalid("Malformed JSON: " + e.getOriginalMessage() + " at " + e.getLocation().offsetDescription());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // The parser reads bytes in memory, so every IOException is the body's fault: malformed JSON,
+            // nesting or a number beyond StreamReadConstraints, or bytes that are not the encoding they claim.
+            inputs.forEach(draft -> closeQuietly(draft.tensor));
+            throw invalid("Malformed JSON: " + (e instanceof StreamReadException read ? read.getOriginalMessage() + " at "
+                    + read.getLocation().offsetDescription() : e instanceof JsonProcessingException json
+                    ? json.getOriginalMessage() : e.getMessage()));
         } catch (RuntimeException e) {
             inputs.forEach(draft -> closeQuietly(draft.tensor));
             throw e;

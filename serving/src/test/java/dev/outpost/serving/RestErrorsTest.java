@@ -102,6 +102,16 @@ class RestErrorsTest {
     }
 
     @Test
+    void jsonTheParserRefusesByItsLimitsOrEncoding_is400() {
+        assertError(http.post(MNIST, "{\"deep\":" + "[".repeat(65) + "]".repeat(65) + ",\"inputs\":[]}"), 400,
+                "Malformed JSON", "nesting depth (65) exceeds the maximum allowed (64");
+        assertError(http.post(MNIST, "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[" + "9".repeat(1001) + "]}]}"),
+                400, "Malformed JSON", "Number value length (1001) exceeds the maximum allowed (1000");
+        assertError(http.post(MNIST, new byte[] {0, 0, 0, '{', -1, -1, -1, -1}, "application/json"), 400,
+                "Malformed JSON", "Invalid UTF-32 character");
+    }
+
+    @Test
     void tooLargeBody_is413() {
         assertError(http.post(MNIST, new byte[64 * 1024 + 1], "application/json"), 413,
                 "The request body has 65537 bytes; the limit is 65536");
