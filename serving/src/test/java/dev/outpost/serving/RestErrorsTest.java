@@ -112,6 +112,16 @@ class RestErrorsTest {
     }
 
     @Test
+    void dataBeforeDatatypeAndShape_isReadAsDataAfterThemIs() {
+        String before = "{\"inputs\":[{\"name\":\"input_image\",\"data\":[%s" + ",0".repeat(783)
+                + "],\"datatype\":\"FP32\",\"shape\":[1,1,28,28]}]}";
+        HttpResponse<byte[]> infinite = http.post(MNIST, before.formatted("1e400"));
+        assertThat(infinite.statusCode()).as(Http.text(infinite)).isEqualTo(200);
+        assertError(http.post(MNIST, before.formatted("\"a\\nb\"")), 400,
+                "Input 'input_image' (FP32) has value a\\nb in 'data'; expected a number");
+    }
+
+    @Test
     void tooLargeBody_is413() {
         assertError(http.post(MNIST, new byte[64 * 1024 + 1], "application/json"), 413,
                 "The request body has 65537 bytes; the limit is 65536");
