@@ -62,6 +62,7 @@ final class OipCodec {
         long[] shape;
         DType type;
         long binarySize = -1;
+        int jsonBytes;
         Tensor tensor;
         List<Object> pendingValues;
 
@@ -101,7 +102,7 @@ final class OipCodec {
                     case "inputs" -> {
                         expect(value, JsonToken.START_ARRAY, "'inputs'");
                         while (parser.nextToken() != JsonToken.END_ARRAY) {
-                            inputs.add(input(parser, inputs.size()));
+                            inputs.add(input(parser, inputs.size(), jsonEnd));
                         }
                     }
                     case "outputs" -> {
@@ -139,9 +140,10 @@ final class OipCodec {
         }
     }
 
-    private static InputDraft input(JsonParser parser, int index) throws IOException {
+    private static InputDraft input(JsonParser parser, int index, int jsonBytes) throws IOException {
         expect(parser.currentToken(), JsonToken.START_OBJECT, "inputs[" + index + "]");
         InputDraft draft = new InputDraft();
+        draft.jsonBytes = jsonBytes;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
@@ -238,12 +240,14 @@ final class OipCodec {
 
     /** Reads JSON data straight into a tensor of the draft's type and shape. */
     private static Tensor data(JsonParser parser, JsonToken first, InputDraft draft) throws IOException {
-        if (draft.type == DType.STRING) {
+        long count = elementCount(draft);
+        if (draft.type == DType.STRING || count > (draft.jsonBytes + 1L) / 2) {
+            // n values take at least 2n - 1 bytes of JSON: a shape that claims more cannot match the data, and
+            // must not allocate its tensor (a few bytes could claim gigabytes); collecting is bounded by the body.
             List<Object> values = new ArrayList<>();
             walk(parser, first, draft, values::add);
             return fromValues(values, draft);
         }
-        long count = elementCount(draft);
         Tensor tensor = Tensor.allocate(draft.type, draft.shape);
         try {
             ByteBuffer buffer = tensor.buffer();

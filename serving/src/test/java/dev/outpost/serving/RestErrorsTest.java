@@ -122,6 +122,13 @@ class RestErrorsTest {
     }
 
     @Test
+    void shapeWithMoreElementsThanTheBodyCanHold_is400_withoutAllocatingItsTensor() {
+        assertError(http.post(MNIST, "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[1073741824],"
+                + "\"datatype\":\"FP32\",\"data\":[1]}]}"), 400,
+                "Input 'input_image' has 1 values in 'data'; its shape [1073741824] needs 1073741824");
+    }
+
+    @Test
     void tooLargeBody_is413() {
         assertError(http.post(MNIST, new byte[64 * 1024 + 1], "application/json"), 413,
                 "The request body has 65537 bytes; the limit is 65536");
