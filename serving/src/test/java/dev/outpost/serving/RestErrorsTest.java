@@ -126,6 +126,11 @@ class RestErrorsTest {
         assertError(http.post(MNIST, "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[1073741824],"
                 + "\"datatype\":\"FP32\",\"data\":[1]}]}"), 400,
                 "Input 'input_image' has 1 values in 'data'; its shape [1073741824] needs 1073741824");
+        String json = "{\"inputs\":[{\"name\":\"s\",\"shape\":[1073741824],\"datatype\":\"BYTES\","
+                + "\"parameters\":{\"binary_data_size\":2}}]}";
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        assertError(http.post(MNIST, Arrays.copyOf(header, header.length + 2), null, "Inference-Header-Content-Length",
+                String.valueOf(header.length)), 400, "Input 's' (BYTES) binary data ends after 0 of 1073741824 elements");
     }
 
     @Test
