@@ -1,6 +1,7 @@
 package dev.outpost.serving;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -8,7 +9,6 @@ import com.fasterxml.jackson.core.exc.StreamReadException;
 import dev.outpost.runtime.DType;
 import dev.outpost.runtime.Tensor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -62,8 +62,14 @@ final class OipCodec {
         long[] shape;
         DType type;
         long binarySize = -1;
+        int jsonBytes;
         Tensor tensor;
         List<Object> pendingValues;
+
+        /** The input as messages name it before its name is known. */
+        String where() {
+            return name == null ? "An input" : "Input '" + name + "'";
+        }
     }
 
     private OipCodec() {
@@ -96,7 +102,7 @@ final class OipCodec {
                     case "inputs" -> {
                         expect(value, JsonToken.START_ARRAY, "'inputs'");
                         while (parser.nextToken() != JsonToken.END_ARRAY) {
-                            inputs.add(input(parser, inputs.size()));
+                            inputs.add(input(parser, inputs.size(), jsonEnd));
                         }
                     }
                     case "outputs" -> {
@@ -112,11 +118,13 @@ final class OipCodec {
                 throw invalid("Unexpected content after the request's JSON object" + (jsonLength < 0
                         ? "; binary tensor data needs the " + HEADER_LENGTH + " header" : ""));
             }
-        } catch (StreamReadException e) {
-            inputs.forEach(draft -> closeQuietly(draft.tensor));
-            throw invalid("Malformed JSON: " + e.getOriginalMessage() + " at " + e.getLocation().offsetDescription());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // The parser reads bytes in memory, so every IOException is the body's fault: malformed JSON,
+            // nesting or a number beyond StreamReadConstraints, or bytes that are not the encoding they claim.
+            inputs.forEach(draft -> closeQuietly(draft.tensor));
+            throw invalid("Malformed JSON: " + (e instanceof StreamReadException read ? read.getOriginalMessage() + " at "
+                    + read.getLocation().offsetDescription() : e instanceof JsonProcessingException json
+                    ? json.getOriginalMessage() : e.getMessage()));
         } catch (RuntimeException e) {
             inputs.forEach(draft -> closeQuietly(draft.tensor));
             throw e;
@@ -132,9 +140,10 @@ final class OipCodec {
         }
     }
 
-    private static InputDraft input(JsonParser parser, int index) throws IOException {
+    private static InputDraft input(JsonParser parser, int index, int jsonBytes) throws IOException {
         expect(parser.currentToken(), JsonToken.START_OBJECT, "inputs[" + index + "]");
         InputDraft draft = new InputDraft();
+        draft.jsonBytes = jsonBytes;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String field = parser.currentName();
             JsonToken value = parser.nextToken();
@@ -158,7 +167,7 @@ final class OipCodec {
                         draft.tensor = data(parser, value, draft);
                     } else {
                         draft.pendingValues = new ArrayList<>();
-                        collect(parser, value, draft.pendingValues);
+                        walk(parser, value, draft, draft.pendingValues::add);
                     }
                 }
                 default -> parser.skipChildren();
@@ -231,22 +240,22 @@ final class OipCodec {
 
     /** Reads JSON data straight into a tensor of the draft's type and shape. */
     private static Tensor data(JsonParser parser, JsonToken first, InputDraft draft) throws IOException {
-        List<Object> values = new ArrayList<>();
-        if (draft.type == DType.STRING) {
-            collect(parser, first, values);
+        long count = elementCount(draft);
+        if (draft.type == DType.STRING || count > (draft.jsonBytes + 1L) / 2) {
+            // n values take at least 2n - 1 bytes of JSON: a shape that claims more cannot match the data, and
+            // must not allocate its tensor (a few bytes could claim gigabytes); collecting is bounded by the body.
+            List<Object> values = new ArrayList<>();
+            walk(parser, first, draft, values::add);
             return fromValues(values, draft);
         }
-        long count = elementCount(draft);
         Tensor tensor = Tensor.allocate(draft.type, draft.shape);
         try {
             ByteBuffer buffer = tensor.buffer();
             long[] written = {0};
-            walk(parser, first, draft, token -> {
-                if (written[0] >= count) {
-                    written[0]++;
-                    return;
+            walk(parser, first, draft, value -> {
+                if (written[0] < count) {
+                    put(buffer, draft, value, written[0]);
                 }
-                put(buffer, draft, parser, token, written[0]);
                 written[0]++;
             });
             if (written[0] != count) {
@@ -260,60 +269,68 @@ final class OipCodec {
         }
     }
 
-    private interface TokenSink {
-        void accept(JsonToken token) throws IOException;
+    private interface ValueSink {
+        void accept(Object value);
     }
 
-    /** Visits every scalar of a (possibly nested) array, row-major. */
-    private static void walk(JsonParser parser, JsonToken token, InputDraft draft, TokenSink sink) throws IOException {
-        if (token == JsonToken.START_ARRAY) {
-            JsonToken next;
-            while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
-                walk(parser, next, draft, sink);
+    /**
+     * Visits every scalar of a (possibly nested) array, row-major, as a value that outlives the parser:
+     * String, Boolean, Long, BigInteger (integers beyond int64) or Double.
+     */
+    private static void walk(JsonParser parser, JsonToken token, InputDraft draft, ValueSink sink) throws IOException {
+        switch (token) {
+            case START_ARRAY -> {
+                JsonToken next;
+                while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
+                    walk(parser, next, draft, sink);
+                }
             }
-        } else if (token == JsonToken.START_OBJECT) {
-            throw invalid("Input '" + draft.name + "' 'data' holds an object; expected " + draft.type.oipName()
-                    + " values in (nested) arrays");
-        } else {
-            sink.accept(token);
+            case VALUE_STRING -> sink.accept(parser.getText());
+            case VALUE_TRUE -> sink.accept(Boolean.TRUE);
+            case VALUE_FALSE -> sink.accept(Boolean.FALSE);
+            case VALUE_NUMBER_INT -> sink.accept(parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    ? parser.getBigIntegerValue() : (Object) parser.getLongValue());
+            case VALUE_NUMBER_FLOAT -> sink.accept(parser.getDoubleValue());
+            default -> throw invalid(draft.where() + " 'data' holds " + (token == JsonToken.VALUE_NULL ? "null"
+                    : "an object") + "; expected " + (draft.type == null ? "values" : draft.type.oipName() + " values")
+                    + " in (nested) arrays");
         }
     }
 
-    private static void put(ByteBuffer buffer, InputDraft draft, JsonParser parser, JsonToken token, long index)
-            throws IOException {
+    private static void put(ByteBuffer buffer, InputDraft draft, Object value, long index) {
         int i = (int) index;
         DType type = draft.type;
         switch (type) {
             case BOOL -> {
-                if (token != JsonToken.VALUE_TRUE && token != JsonToken.VALUE_FALSE) {
-                    throw badValue(draft, parser.getText(), "true or false");
+                if (!(value instanceof Boolean bool)) {
+                    throw badValue(draft, value, "true or false");
                 }
-                buffer.put(i, (byte) (token == JsonToken.VALUE_TRUE ? 1 : 0));
+                buffer.put(i, (byte) (bool ? 1 : 0));
             }
             case FLOAT32, FLOAT64, FLOAT16 -> {
-                if (token != JsonToken.VALUE_NUMBER_INT && token != JsonToken.VALUE_NUMBER_FLOAT) {
-                    throw badValue(draft, parser.getText(), "a number");
+                if (!(value instanceof Number number)) {
+                    throw badValue(draft, value, "a number");
                 }
-                double value = parser.getDoubleValue();
+                double real = number.doubleValue();
                 switch (type) {
-                    case FLOAT32 -> buffer.putFloat(i * 4, (float) value);
-                    case FLOAT64 -> buffer.putDouble(i * 8, value);
-                    default -> buffer.putShort(i * 2, Float.floatToFloat16((float) value));
+                    case FLOAT32 -> buffer.putFloat(i * 4, (float) real);
+                    case FLOAT64 -> buffer.putDouble(i * 8, real);
+                    default -> buffer.putShort(i * 2, Float.floatToFloat16((float) real));
                 }
             }
             default -> {
-                if (token != JsonToken.VALUE_NUMBER_INT) {
-                    throw badValue(draft, parser.getText(), "an integer");
-                }
-                BigInteger value = parser.getBigIntegerValue();
                 long[] range = range(type);
                 boolean unsigned64 = type == DType.UINT64;
-                if (unsigned64 ? value.signum() < 0 || value.bitLength() > 64
-                        : value.bitLength() > 63 || value.longValue() < range[0] || value.longValue() > range[1]) {
-                    throw badValue(draft, value.toString(), "an integer in " + (unsigned64 ? "[0, 18446744073709551615]"
+                boolean fits = switch (value) {
+                    case Long small -> small >= range[0] && (unsigned64 || small <= range[1]);
+                    case BigInteger big -> unsigned64 && big.signum() >= 0 && big.bitLength() <= 64;
+                    default -> throw badValue(draft, value, "an integer");
+                };
+                if (!fits) {
+                    throw badValue(draft, value, "an integer in " + (unsigned64 ? "[0, 18446744073709551615]"
                             : "[" + range[0] + ", " + range[1] + "]"));
                 }
-                long bits = value.longValue();
+                long bits = ((Number) value).longValue();
                 switch (type.byteSize()) {
                     case 1 -> buffer.put(i, (byte) bits);
                     case 2 -> buffer.putShort(i * 2, (short) bits);
@@ -332,32 +349,14 @@ final class OipCodec {
             case UINT16 -> new long[] {0, 65535};
             case INT32 -> new long[] {Integer.MIN_VALUE, Integer.MAX_VALUE};
             case UINT32 -> new long[] {0, 4294967295L};
+            case UINT64 -> new long[] {0, Long.MAX_VALUE};
             default -> new long[] {Long.MIN_VALUE, Long.MAX_VALUE};
         };
     }
 
-    private static ServingException badValue(InputDraft draft, String value, String expected) {
+    private static ServingException badValue(InputDraft draft, Object value, String expected) {
         return invalid("Input '" + draft.name + "' (" + draft.type.oipName() + ") has value " + value
                 + " in 'data'; expected " + expected);
-    }
-
-    /** Collects scalars (as parser-independent values) when the type is not known yet. */
-    private static void collect(JsonParser parser, JsonToken token, List<Object> values) throws IOException {
-        if (token == JsonToken.START_ARRAY) {
-            JsonToken next;
-            while ((next = parser.nextToken()) != JsonToken.END_ARRAY) {
-                collect(parser, next, values);
-            }
-            return;
-        }
-        switch (token) {
-            case VALUE_STRING -> values.add(parser.getText());
-            case VALUE_TRUE -> values.add(Boolean.TRUE);
-            case VALUE_FALSE -> values.add(Boolean.FALSE);
-            case VALUE_NUMBER_INT -> values.add(parser.getBigIntegerValue());
-            case VALUE_NUMBER_FLOAT -> values.add(parser.getDoubleValue());
-            default -> throw invalid("'data' holds " + token.asString() + "; expected values in (nested) arrays");
-        }
     }
 
     /** A tensor from collected values (BYTES, or data that came before datatype/shape). */
@@ -371,27 +370,22 @@ final class OipCodec {
             String[] strings = new String[values.size()];
             for (int i = 0; i < strings.length; i++) {
                 if (!(values.get(i) instanceof String text)) {
-                    throw badValue(draft, String.valueOf(values.get(i)), "a string");
+                    throw badValue(draft, values.get(i), "a string");
                 }
                 strings[i] = text;
             }
             return Tensor.ofStrings(strings, draft.shape);
         }
-        StringBuilder json = new StringBuilder("[");
-        for (Object value : values) {
-            json.append(value instanceof String text ? quote(text) : value).append(',');
+        Tensor tensor = Tensor.allocate(draft.type, draft.shape);
+        try {
+            for (int i = 0; i < values.size(); i++) {
+                put(tensor.buffer(), draft, values.get(i), i);
+            }
+            return tensor;
+        } catch (RuntimeException e) {
+            tensor.close();
+            throw e;
         }
-        json.setLength(Math.max(1, json.length() - 1));
-        json.append(']');
-        try (JsonParser replay = JSON.createParser(json.toString())) {
-            return data(replay, replay.nextToken(), draft);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String quote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Builds the tensors: JSON data, or the binary section in input order. */

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -67,8 +68,10 @@ final class RawTensors {
             String sizeClause) {
         if (type == DType.STRING) {
             ByteBuffer in = data.slice().order(ByteOrder.LITTLE_ENDIAN);
-            String[] strings = new String[(int) count];
-            for (int i = 0; i < strings.length; i++) {
+            // Sized by the bytes, not the shape: every element takes at least 4, and a few bytes must not
+            // claim (and allocate) a billion elements.
+            List<String> strings = new ArrayList<>((int) Math.min(count, in.remaining() / 4));
+            for (int i = 0; i < count; i++) {
                 if (in.remaining() < 4) {
                     throw invalid(where + " (BYTES) " + dataName + " ends after " + i + " of " + count
                             + " elements; each element is a 4-byte little-endian length and the bytes");
@@ -80,13 +83,13 @@ final class RawTensors {
                 }
                 byte[] element = new byte[length];
                 in.get(element);
-                strings[i] = new String(element, StandardCharsets.UTF_8);
+                strings.add(new String(element, StandardCharsets.UTF_8));
             }
             if (in.hasRemaining()) {
                 throw invalid(where + " (BYTES) " + sizeClause + ": " + in.remaining() + " bytes are left after its "
                         + count + " elements");
             }
-            return Tensor.ofStrings(strings, shape);
+            return Tensor.ofStrings(strings.toArray(String[]::new), shape);
         }
         long expected = count * type.byteSize();
         if (data.remaining() != expected) {

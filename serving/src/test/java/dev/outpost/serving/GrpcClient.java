@@ -3,14 +3,41 @@ package dev.outpost.serving;
 import com.google.protobuf.ByteString;
 import dev.outpost.serving.proto.GRPCInferenceServiceGrpc;
 import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /** A plaintext channel to a test server's gRPC port with stubs generated from the project's proto. */
 final class GrpcClient implements AutoCloseable {
+
+    /** Messages as they are on the wire, so that a test can send bytes that are not a valid message. */
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try (stream) {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private static final MethodDescriptor<byte[], byte[]> MODEL_INFER_BYTES = GRPCInferenceServiceGrpc
+            .getModelInferMethod().toBuilder(BYTES, BYTES).build();
 
     private final ManagedChannel channel;
 
@@ -29,6 +56,12 @@ final class GrpcClient implements AutoCloseable {
 
     GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub future() {
         return GRPCInferenceServiceGrpc.newFutureStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    /** ModelInfer with the request and the response as wire bytes. */
+    byte[] modelInferBytes(byte[] request) {
+        return ClientCalls.blockingUnaryCall(channel, MODEL_INFER_BYTES,
+                CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS), request);
     }
 
     /** An FP32 input as Triton's gRPC client sends it: name, datatype, shape; the data in raw_input_contents. */

@@ -149,4 +149,14 @@ class GrpcDatatypesTest {
                 .isInstanceOfSatisfying(ServingException.class, error -> assertThat(error.getMessage())
                         .contains("Input 's' (BYTES) element 0 claims 5 bytes; only 1 are left"));
     }
+
+    @Test
+    void bytesShapeWithMoreElementsThanTheRawContentsCanHold_isRejectedBeforeAllocating() {
+        assertThatThrownBy(() -> GrpcCodec.decode(ModelInferRequest.newBuilder().setModelName("m")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("s").setDatatype("BYTES")
+                        .addShape(1 << 30))
+                .addRawInputContents(ByteString.copyFrom(new byte[] {1, 0})).build()))
+                .isInstanceOfSatisfying(ServingException.class, error -> assertThat(error.getMessage())
+                        .contains("Input 's' (BYTES) raw contents ends after 0 of 1073741824 elements"));
+    }
 }

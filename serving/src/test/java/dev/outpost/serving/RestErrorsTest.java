@@ -102,6 +102,38 @@ class RestErrorsTest {
     }
 
     @Test
+    void jsonTheParserRefusesByItsLimitsOrEncoding_is400() {
+        assertError(http.post(MNIST, "{\"deep\":" + "[".repeat(65) + "]".repeat(65) + ",\"inputs\":[]}"), 400,
+                "Malformed JSON", "nesting depth (65) exceeds the maximum allowed (64");
+        assertError(http.post(MNIST, "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[" + "9".repeat(1001) + "]}]}"),
+                400, "Malformed JSON", "Number value length (1001) exceeds the maximum allowed (1000");
+        assertError(http.post(MNIST, new byte[] {0, 0, 0, '{', -1, -1, -1, -1}, "application/json"), 400,
+                "Malformed JSON", "Invalid UTF-32 character");
+    }
+
+    @Test
+    void dataBeforeDatatypeAndShape_isReadAsDataAfterThemIs() {
+        String before = "{\"inputs\":[{\"name\":\"input_image\",\"data\":[%s" + ",0".repeat(783)
+                + "],\"datatype\":\"FP32\",\"shape\":[1,1,28,28]}]}";
+        HttpResponse<byte[]> infinite = http.post(MNIST, before.formatted("1e400"));
+        assertThat(infinite.statusCode()).as(Http.text(infinite)).isEqualTo(200);
+        assertError(http.post(MNIST, before.formatted("\"a\\nb\"")), 400,
+                "Input 'input_image' (FP32) has value a\\nb in 'data'; expected a number");
+    }
+
+    @Test
+    void shapeWithMoreElementsThanTheBodyCanHold_is400_withoutAllocatingItsTensor() {
+        assertError(http.post(MNIST, "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[1073741824],"
+                + "\"datatype\":\"FP32\",\"data\":[1]}]}"), 400,
+                "Input 'input_image' has 1 values in 'data'; its shape [1073741824] needs 1073741824");
+        String json = "{\"inputs\":[{\"name\":\"s\",\"shape\":[1073741824],\"datatype\":\"BYTES\","
+                + "\"parameters\":{\"binary_data_size\":2}}]}";
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        assertError(http.post(MNIST, Arrays.copyOf(header, header.length + 2), null, "Inference-Header-Content-Length",
+                String.valueOf(header.length)), 400, "Input 's' (BYTES) binary data ends after 0 of 1073741824 elements");
+    }
+
+    @Test
     void tooLargeBody_is413() {
         assertError(http.post(MNIST, new byte[64 * 1024 + 1], "application/json"), 413,
                 "The request body has 65537 bytes; the limit is 65536");
