@@ -62,8 +62,12 @@ public final class Tensor implements AutoCloseable {
         return wrap(buffer, type, shape, NOTHING);
     }
 
-    /** Like {@link #wrap(ByteBuffer, DType, long...)}, calling {@code releaser} once on close. */
-    static Tensor wrap(ByteBuffer buffer, DType type, long[] shape, Runnable releaser) {
+    /**
+     * Like {@link #wrap(ByteBuffer, DType, long...)}, calling {@code releaser} once on close: for
+     * callers that lend a direct buffer from a pool of their own and take it back when the tensor is
+     * closed. A direct buffer in native order is used in place, not copied.
+     */
+    public static Tensor wrap(ByteBuffer buffer, DType type, long[] shape, Runnable releaser) {
         requireNumeric(type, "wrap");
         long[] dims = checkShape(shape);
         int expected = checkedByteCount(type, dims);

@@ -20,9 +20,16 @@ import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
 import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
 import dev.outpost.serving.proto.GrpcService.ServerReadyResponse;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -51,6 +58,53 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     GrpcInferenceService(ModelManager models, BooleanSupplier accepting) {
         this.models = models;
         this.accepting = accepting;
+    }
+
+    /** Reads a message's bytes as they are; the service parses them itself (see {@link #definition()}). */
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try (stream) {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw Status.INTERNAL.withDescription("Cannot read the request: " + e.getMessage()).asRuntimeException();
+            }
+        }
+    };
+
+    /**
+     * The service to register: the generated one, except that ModelInfer takes the message's bytes and
+     * parses them here. Bytes that are no ModelInferRequest then get INVALID_ARGUMENT naming the
+     * problem; with the generated marshaller grpc-java fails them with UNKNOWN ("Application error
+     * processing RPC") before any of our code runs.
+     */
+    ServerServiceDefinition definition() {
+        ServerServiceDefinition generated = bindService();
+        MethodDescriptor<ModelInferRequest, ModelInferResponse> infer = GRPCInferenceServiceGrpc.getModelInferMethod();
+        ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(
+                generated.getServiceDescriptor().getName());
+        generated.getMethods().stream()
+                .filter(method -> !method.getMethodDescriptor().getFullMethodName().equals(infer.getFullMethodName()))
+                .forEach(builder::addMethod);
+        builder.addMethod(infer.toBuilder(BYTES, infer.getResponseMarshaller()).build(),
+                ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<ModelInferResponse> answer) -> {
+                    ModelInferRequest message;
+                    try {
+                        message = ModelInferRequest.parseFrom(bytes);
+                    } catch (InvalidProtocolBufferException e) {
+                        fail(answer, "", "", new ServingException(ServingException.Code.INVALID_REQUEST,
+                                "The request is not a ModelInferRequest message (" + bytes.length + " bytes): "
+                                        + e.getMessage()));
+                        return;
+                    }
+                    modelInfer(message, answer);
+                }));
+        return builder.build();
     }
 
     @Override
@@ -139,7 +193,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 ModelInferResponse encoded = GrpcCodec.encode(response);
                 answer.onNext(encoded);
                 answer.onCompleted();
-                models.metrics().request(name, response.version(), "OK");
+                models.countRequest(name, response.version(), "OK");
             } catch (RuntimeException e) {
                 fail(answer, name, response.version(), e);
             }
@@ -211,7 +265,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
     private void fail(StreamObserver<?> answer, String model, String version, Throwable error) {
         Status status = status(error);
-        models.metrics().request(model, version, status.getCode().name());
+        models.countRequest(model, version, status.getCode().name());
         try {
             answer.onError(status.asRuntimeException());
         } catch (IllegalStateException e) {

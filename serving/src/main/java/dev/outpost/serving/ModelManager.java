@@ -250,6 +250,19 @@ public final class ModelManager implements AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Counts a finished request under its model and version, or under "" for a name or version the
+     * repository does not have: every unknown name a client sends must not become a metrics series
+     * of its own (a client could grow /metrics without bound).
+     */
+    void countRequest(String name, String version, String status) {
+        NavigableMap<Long, Entry> versions = models.get(name);
+        boolean knownName = versions != null;
+        boolean knownVersion = knownName && !version.isEmpty() && version.chars().allMatch(Character::isDigit)
+                && version.length() < 19 && versions.containsKey(Long.parseLong(version));
+        metrics.request(knownName ? name : "", knownVersion ? version : "", status);
+    }
+
     /** The loaded model for a name and version (tests). */
     LoadedModel loaded(String name, String version) {
         return ready(name, version);

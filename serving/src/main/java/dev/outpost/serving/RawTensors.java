@@ -96,7 +96,7 @@ final class RawTensors {
             throw invalid(where + " " + sizeClause + "; " + type.oipName() + Arrays.toString(shape) + " needs "
                     + expected + " bytes");
         }
-        return Tensor.wrap(data, type, shape);
+        return TensorBuffers.copyOf(data, type, shape);
     }
 
     private static ServingException invalid(String message) {

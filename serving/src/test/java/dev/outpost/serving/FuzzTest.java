@@ -44,8 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * INT64, BOOL, UINT8 and BYTES: more than 10,000 random and mutated requests (see {@link RestFuzzer}
  * and {@link GrpcFuzzer} for the mix), one at a time, REST and gRPC interleaved. Every answer must be
  * a client outcome: REST below 500 with an OIP error body for every error, gRPC a client-error code,
- * never INTERNAL or UNKNOWN (for now except bytes that are no ModelInferRequest, see
- * {@code unparseable}); valid requests interleaved throughout must get the same answer as the first time (Identity
+ * never INTERNAL or UNKNOWN (bytes that are no ModelInferRequest included: INVALID_ARGUMENT); valid requests interleaved throughout must get the same answer as the first time (Identity
  * models: their input back). Afterwards the server is still ready and answers correctly,
  * {@code /metrics} counts no internal error and no 5xx, and heap and resident memory did not grow.
  *
@@ -338,12 +337,10 @@ class FuzzTest {
                 return;
             }
             Status.Code code = status.getCode();
-            count("gRPC " + code + (call.sample() != null ? " valid" : code == Status.Code.UNKNOWN && unparseable(call)
-                    ? " unparseable" : ""));
+            count("gRPC " + code + (call.sample() != null ? " valid" : unparseable(call) ? " unparseable" : ""));
             kind = pattern("gRPC " + call.kind().split(" ")[0] + " " + code + " " + status.getDescription());
             where += " got " + status;
-            if (code != Status.Code.OK && !CLIENT_CODES.contains(code) && !(code == Status.Code.UNKNOWN
-                    && unparseable(call))) {
+            if (code != Status.Code.OK && !CLIENT_CODES.contains(code)) {
                 fail(where + "; a client's request must get a client-error code, never " + code);
             } else if (call.expected() != null && code != call.expected()) {
                 fail(where + "; expected " + call.expected());
@@ -360,13 +357,7 @@ class FuzzTest {
             }
         }
 
-        /**
-         * True for raw bytes that are no ModelInferRequest. grpc-java fails such a call with UNKNOWN
-         * ("Application error processing RPC") before any service code runs; answering INVALID_ARGUMENT
-         * needs ModelInfer registered with a byte-array request that the service parses itself, a
-         * change to GrpcInferenceService and InferenceServer that is not made yet. Until then those
-         * calls, and only those, may get UNKNOWN.
-         */
+        /** True for raw bytes that are no ModelInferRequest (counted apart; they must get INVALID_ARGUMENT too). */
         private static boolean unparseable(GrpcFuzzer.Call call) {
             if (call.rpc() != GrpcFuzzer.Rpc.INFER_BYTES) {
                 return false;

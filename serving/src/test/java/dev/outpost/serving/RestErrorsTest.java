@@ -168,4 +168,18 @@ class RestErrorsTest {
         assertError(http.post("/v2/repository/models/broken/load", ""), 400, "Model broken failed to load: [version 1:");
         assertError(http.post("/v2/repository/models/ghost/load", ""), 404, "Unknown model 'ghost'");
     }
+
+    /** Unknown names and versions are counted under "": a client cannot add a /metrics series per name it makes up. */
+    @org.junit.jupiter.api.Test
+    void unknownModelsAndVersions_areCountedUnderOneLabel_notOneSeriesEach() {
+        for (int i = 0; i < 40; i++) {
+            assertError(http.post("/v2/models/made-up-" + i + "/infer", "{\"inputs\":[]}"), 404, "made-up-" + i);
+            assertError(http.post("/v2/models/mnist/versions/" + (100 + i) + "/infer", "{\"inputs\":[]}"), 404, "version");
+        }
+        String metrics = Http.text(http.get("/metrics"));
+
+        assertThat(metrics).doesNotContain("made-up-").doesNotContain("version=\"100\"");
+        assertThat(metrics).containsPattern("outpost_requests_total\\{model=\"\",version=\"\",status=\"404\"} [1-9]")
+                .containsPattern("outpost_requests_total\\{model=\"mnist\",version=\"\",status=\"404\"} [1-9]");
+    }
 }
