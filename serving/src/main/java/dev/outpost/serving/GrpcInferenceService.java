@@ -20,7 +20,6 @@ import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
 import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
 import dev.outpost.serving.proto.GrpcService.ServerReadyResponse;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -70,6 +69,20 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         @Override
         public byte[] parse(InputStream stream) {
             try (stream) {
+                // gRPC's message stream knows its length: one exact array instead of readAllBytes'
+                // doubling copies (measured: the event loops spent most of their time there).
+                int known = stream.available();
+                if (known > 0) {
+                    byte[] bytes = new byte[known];
+                    int read = stream.readNBytes(bytes, 0, known);
+                    if (read == known && stream.read() < 0) {
+                        return bytes;
+                    }
+                    byte[] rest = stream.readAllBytes();
+                    byte[] all = java.util.Arrays.copyOf(bytes, read + rest.length);
+                    System.arraycopy(rest, 0, all, read, rest.length);
+                    return all;
+                }
                 return stream.readAllBytes();
             } catch (IOException e) {
                 throw Status.INTERNAL.withDescription("Cannot read the request: " + e.getMessage()).asRuntimeException();
@@ -95,8 +108,11 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<ModelInferResponse> answer) -> {
                     ModelInferRequest message;
                     try {
-                        message = ModelInferRequest.parseFrom(bytes);
-                    } catch (InvalidProtocolBufferException e) {
+                        // Aliasing: raw_input_contents stay views of these bytes instead of copies.
+                        com.google.protobuf.CodedInputStream input = com.google.protobuf.CodedInputStream.newInstance(bytes);
+                        input.enableAliasing(true);
+                        message = ModelInferRequest.parseFrom(input);
+                    } catch (IOException e) {
                         fail(answer, "", "", new ServingException(ServingException.Code.INVALID_REQUEST,
                                 "The request is not a ModelInferRequest message (" + bytes.length + " bytes): "
                                         + e.getMessage()));
