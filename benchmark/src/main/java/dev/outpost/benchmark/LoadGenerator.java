@@ -39,6 +39,8 @@ public final class LoadGenerator {
      * ever lower rates would take ever longer (each needs its minimum queries).
      */
     static final double MIN_RATE_FRACTION = 1.0 / 16;
+    /** How often the search may double its ceiling when rates just under the probed capacity still meet the bound. */
+    static final int MAX_CEILING_RAISES = 2;
 
     private final BenchClock clock;
     private final ProgressListener progress;
@@ -118,7 +120,8 @@ public final class LoadGenerator {
         double low = 0;
         double high = capacity;
         double best = 0;
-        while (trials.size() < MAX_SEARCH_TRIALS && (high - low) > SEARCH_RESOLUTION * high) {
+        int raises = 0;
+        while (trials.size() < MAX_SEARCH_TRIALS + raises && (high - low) > SEARCH_RESOLUTION * high) {
             double rate = trials.isEmpty() ? capacity * 0.5 : (low + high) / 2;
             if (rate < capacity * MIN_RATE_FRACTION) {
                 break;
@@ -130,6 +133,12 @@ public final class LoadGenerator {
             if (met) {
                 low = rate;
                 best = rate;
+                if (high - low <= 2 * SEARCH_RESOLUTION * high && high >= capacity && raises < MAX_CEILING_RAISES) {
+                    // Met just under the probe's capacity: a short closed-loop probe can underestimate a
+                    // batching server, so the ceiling doubles rather than capping the answer there.
+                    high *= 2;
+                    raises++;
+                }
             } else {
                 high = rate;
             }

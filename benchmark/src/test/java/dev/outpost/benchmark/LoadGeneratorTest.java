@@ -139,6 +139,21 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void search_raisesItsCeiling_whenTheProbeUnderestimatedTheSut() {
+        // The probe sees 4 ms per query (capacity 250 qps); afterwards the SUT takes 1 ms (as a batching
+        // server does once busy). Rates just under 250 qps meet the bound, so the ceiling doubles.
+        AtomicLong calls = new AtomicLong();
+        Sut warmingUp = samples -> clock.advance(calls.incrementAndGet() <= 250 ? 4 * MS : MS);
+        RunSettings settings = RunSettings.quick(Scenario.SERVER).withLatencyBound(Duration.ofMillis(10));
+
+        ServerSearchResult search = generator.searchServerRate(warmingUp, settings);
+
+        assertThat(search.capacityQps()).isCloseTo(250.0, within(1.0));
+        assertThat(search.bestQps()).isGreaterThan(search.capacityQps()).isLessThanOrEqualTo(1000.0);
+        assertThat(search.trials()).anySatisfy(trial -> assertThat(trial.targetQps()).isGreaterThan(250.0));
+    }
+
+    @Test
     void search_convergesBelowTheCapacityOfASutOfKnownServiceTime() {
         // One worker, 1 ms per query: capacity 1000 qps. p99 bound 10 ms.
         RunSettings settings = RunSettings.quick(Scenario.SERVER).withLatencyBound(Duration.ofMillis(10));
