@@ -41,6 +41,8 @@ public final class LoadGenerator {
     static final double MIN_RATE_FRACTION = 1.0 / 16;
     /** How often the search may double its ceiling when rates just under the probed capacity still meet the bound. */
     static final int MAX_CEILING_RAISES = 2;
+    /** How often a full-length run that breaks the bound makes the search step its answer down by 10%. */
+    static final int MAX_FINAL_BACKOFFS = 3;
 
     private final BenchClock clock;
     private final ProgressListener progress;
@@ -147,6 +149,13 @@ public final class LoadGenerator {
             return new ServerSearchResult(bound, probe, capacity, trials, 0, Optional.empty());
         }
         ScenarioResult finalRun = openLoop(sut, settings.withTargetQps(best), "Server " + Math.round(best) + " qps");
+        // A short trial can pass at a rate the SUT does not hold (its queue had no time to grow): the
+        // full-length run decides, and the rate steps down 10% at a time until one holds.
+        for (int backoff = 0; backoff < MAX_FINAL_BACKOFFS && finalRun.latency().p99Nanos() > bound; backoff++) {
+            trials.add(new ServerSearchResult.Trial(best, finalRun.latency().p99Nanos(), finalRun.queries(), false));
+            best *= 0.9;
+            finalRun = openLoop(sut, settings.withTargetQps(best), "Server " + Math.round(best) + " qps");
+        }
         return new ServerSearchResult(bound, probe, capacity, trials, best, Optional.of(finalRun));
     }
 

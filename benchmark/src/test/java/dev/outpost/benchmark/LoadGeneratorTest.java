@@ -154,6 +154,23 @@ class LoadGeneratorTest {
     }
 
     @Test
+    void search_stepsDownWhenTheFullLengthRunBreaksTheBound_andSaysSoWhenNoStepHolds() {
+        // Fast through the probe and the short trials, then 50 ms a query: no full-length run holds.
+        AtomicLong calls = new AtomicLong();
+        Sut tiring = samples -> clock.advance(calls.incrementAndGet() <= 3_000 ? MS : 50 * MS);
+        RunSettings settings = RunSettings.quick(Scenario.SERVER).withLatencyBound(Duration.ofMillis(10));
+
+        ServerSearchResult search = generator.searchServerRate(tiring, settings);
+
+        List<ServerSearchResult.Trial> failedFullRuns = search.trials().subList(search.trials().size()
+                - LoadGenerator.MAX_FINAL_BACKOFFS, search.trials().size());
+        assertThat(failedFullRuns).allSatisfy(trial -> assertThat(trial.metBound()).isFalse());
+        assertThat(search.bestQps()).isCloseTo(failedFullRuns.getFirst().targetQps() * Math.pow(0.9,
+                LoadGenerator.MAX_FINAL_BACKOFFS), within(1e-6));
+        assertThat(search.finalRunMetBound()).isFalse();
+    }
+
+    @Test
     void search_convergesBelowTheCapacityOfASutOfKnownServiceTime() {
         // One worker, 1 ms per query: capacity 1000 qps. p99 bound 10 ms.
         RunSettings settings = RunSettings.quick(Scenario.SERVER).withLatencyBound(Duration.ofMillis(10));

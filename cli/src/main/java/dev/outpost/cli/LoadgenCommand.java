@@ -334,11 +334,15 @@ final class LoadgenCommand implements Callable<Integer> {
             return 0;
         }
         ScenarioResult run = result.finalRun().get();
-        out.printf(Locale.ROOT, "  Highest rate at p99 <= %.1f ms: %.1f requests/s = %.1f inferences/s (full-length run:"
-                + " p50 %.3f ms, p99 %.3f ms%s)%n", ms(result.boundNanos()), result.bestQps(), run.samplesPerSecond(),
-                ms(run.latency().p50Nanos()), ms(run.latency().p99Nanos()),
-                result.finalRunMetBound() ? "" : ", above the bound this time: noise");
-        return result.bestQps() * batch;
+        if (!result.finalRunMetBound()) {
+            out.printf(Locale.ROOT, "  No rate held: the full-length run at %.1f requests/s still had p99 %.3f ms > %.1f ms"
+                    + " after stepping down%n", result.bestQps(), ms(run.latency().p99Nanos()), ms(result.boundNanos()));
+            return 0;
+        }
+        out.printf(Locale.ROOT, "  Highest rate held at p99 <= %.1f ms: %.1f requests/s, %.1f inferences/s served"
+                + " (full-length run: p50 %.3f ms, p99 %.3f ms)%n", ms(result.boundNanos()), result.bestQps(),
+                run.samplesPerSecond(), ms(run.latency().p50Nanos()), ms(run.latency().p99Nanos()));
+        return run.samplesPerSecond();
     }
 
     /** In-process offline throughput of the served model at --offline-batch, in inferences/s. */

@@ -85,7 +85,7 @@ class LoadgenCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("dynamic batching up to 4 rows, 2 ms delay")
                 .contains("search: capacity probe with 8 clients")
-                .containsPattern("Highest rate at p99 <= 200.0 ms: [\\d.]+ requests/s")
+                .containsPattern("Highest rate held at p99 <= 200.0 ms: [\\d.]+ requests/s")
                 .containsPattern("In-process offline throughput at batch 4: [\\d.]+ inferences/s; the searched rate is"
                         + " [\\d.]+% of it");
     }
