@@ -101,7 +101,9 @@ class ModelBenchmarkTest {
         assertThat(search.capacityQps()).isPositive();
         assertThat(search.trials()).isNotEmpty();
         // mnist runs in well under a millisecond: a 50 ms p99 bound is met at some rate.
-        assertThat(search.bestQps()).isPositive().isLessThanOrEqualTo(search.capacityQps());
+        // The ceiling starts at the probed capacity and may double twice when rates just under it hold.
+        assertThat(search.bestQps()).isPositive().isLessThanOrEqualTo(
+                search.capacityQps() * (1 << LoadGenerator.MAX_CEILING_RAISES));
         assertThat(report.representative().result().targetQps()).isEqualTo(search.bestQps());
         assertThat(report.noise().metric()).isEqualTo("best rate meeting the p99 bound (qps)");
     }
