@@ -59,8 +59,8 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         this.accepting = accepting;
     }
 
-    /** Reads a message's bytes as they are; the service parses them itself (see {@link #definition()}). */
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+    /** A message's bytes as they are: the service parses them itself (see {@link #definition()}); tests send them. */
+    static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
             return new ByteArrayInputStream(value);

@@ -8,10 +8,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
@@ -19,25 +15,9 @@ import java.util.concurrent.TimeUnit;
 /** A plaintext channel to a test server's gRPC port with stubs generated from the project's proto. */
 final class GrpcClient implements AutoCloseable {
 
-    /** Messages as they are on the wire, so that a test can send bytes that are not a valid message. */
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try (stream) {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
 
     private static final MethodDescriptor<byte[], byte[]> MODEL_INFER_BYTES = GRPCInferenceServiceGrpc
-            .getModelInferMethod().toBuilder(BYTES, BYTES).build();
+            .getModelInferMethod().toBuilder(GrpcInferenceService.BYTES, GrpcInferenceService.BYTES).build();
 
     private final ManagedChannel channel;
 
