@@ -49,7 +49,6 @@ final class ModelScheduler implements AutoCloseable {
         final Instant enqueued;
         final CompletableFuture<Object> result = new CompletableFuture<>();
         volatile Instant started;
-        TaskTimer.Scheduled timeout;
 
         Pending(Object work, int rows, Object batchKey, Instant enqueued) {
             this.work = work;
@@ -75,6 +74,15 @@ final class ModelScheduler implements AutoCloseable {
     private final Semaphore inlineCarriers;
     private final Object lock = new Object();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /**
+     * Requests that may still time out, oldest first: one timeout for every request of the model
+     * makes arrival order deadline order. One timer task is armed for the oldest live deadline at a
+     * time; answered requests are dropped lazily. Scheduling and cancelling a timer task per request
+     * woke the timer thread twice per request, which cost 0.2 to 0.3 ms of a 7 ms model call on the
+     * 2-vCPU VM (measured in-process with and without a request timeout).
+     */
+    private final ArrayDeque<Pending> deadlines = new ArrayDeque<>();
+    private boolean deadlineArmed;
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private int running;
     private boolean draining;
@@ -136,6 +144,10 @@ final class ModelScheduler implements AutoCloseable {
                         + " requests queued (max-queue-size " + config.maxQueueSize() + ") and " + running
                         + " running; retry later");
             }
+            if (!config.requestTimeout().isZero()) {
+                dropAnswered();
+                deadlines.addLast(pending);
+            }
             inline = mayRunOnCaller ? inline(pending) : Inline.NO;
             if (inline == Inline.NO) {
                 queue.addLast(pending);
@@ -145,12 +157,9 @@ final class ModelScheduler implements AutoCloseable {
             }
         }
         if (!config.requestTimeout().isZero()) {
-            pending.timeout = timer.schedule(config.requestTimeout(), () -> expire(pending));
+            armDeadlines();
         }
         pending.result.whenComplete((value, error) -> {
-            if (pending.timeout != null) {
-                pending.timeout.cancel();
-            }
             if (error instanceof CancellationException) {
                 synchronized (lock) {
                     queue.remove(pending);
@@ -218,6 +227,43 @@ final class ModelScheduler implements AutoCloseable {
             draining = true;
         }
         workers.shutdown();
+    }
+
+    /** Drops answered requests from the head of {@link #deadlines}. Call under the lock. */
+    private void dropAnswered() {
+        while (!deadlines.isEmpty() && deadlines.peekFirst().result.isDone()) {
+            deadlines.pollFirst();
+        }
+    }
+
+    /** Arms the timer for the oldest live deadline, unless a task is armed already. */
+    private void armDeadlines() {
+        Instant deadline;
+        synchronized (lock) {
+            dropAnswered();
+            if (deadlineArmed || deadlines.isEmpty()) {
+                return;
+            }
+            deadlineArmed = true;
+            deadline = deadlines.peekFirst().enqueued.plus(config.requestTimeout());
+        }
+        timer.schedule(Duration.between(clock.instant(), deadline), this::checkDeadlines);
+    }
+
+    /** The armed task: expires every request past its deadline, then arms for the next one. */
+    private void checkDeadlines() {
+        Instant now = clock.instant();
+        List<Pending> expired = new ArrayList<>();
+        synchronized (lock) {
+            deadlineArmed = false;
+            dropAnswered();
+            while (!deadlines.isEmpty() && !now.isBefore(deadlines.peekFirst().enqueued.plus(config.requestTimeout()))) {
+                expired.add(deadlines.pollFirst());
+                dropAnswered();
+            }
+        }
+        expired.forEach(this::expire);
+        armDeadlines();
     }
 
     private void expire(Pending pending) {

@@ -163,6 +163,30 @@ class ModelSchedulerTest {
     }
 
     @Test
+    void eachRequestTimesOutAtItsOwnDeadline_withOneTimerTaskArmedForAll() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.builder().requestTimeout(Duration.ofMillis(100)).build(), false);
+        ModelScheduler.Pending running = scheduler.submit("running", 1, null);
+        awaitRunning(1);
+        ModelScheduler.Pending early = scheduler.submit("early", 1, null);
+        time.advance(Duration.ofMillis(50));
+        ModelScheduler.Pending late = scheduler.submit("late", 1, null);
+
+        assertThat(time.pendingTasks()).as("one armed task, not one per request").isEqualTo(1);
+        time.advance(Duration.ofMillis(50));
+        assertThat(running.result).isCompletedExceptionally();
+        assertThat(early.result).isCompletedExceptionally();
+        assertThat(late.result).as("its deadline is 50 ms later").isNotDone();
+        assertThat(time.pendingTasks()).as("re-armed for the late one").isEqualTo(1);
+
+        time.advance(Duration.ofMillis(50));
+        assertThatThrownBy(() -> late.result.get(10, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("never ran").hasMessageContaining("request-timeout is 100 ms");
+        assertThat(time.pendingTasks()).as("nothing left to watch").isZero();
+        release.countDown();
+    }
+
+    @Test
     void idleModel_runsOnTheSubmittingPlatformThread_withoutAWorkerHandOff() throws Exception {
         scheduler(ModelConfig.defaults(), false, new java.util.concurrent.Semaphore(0));
 
