@@ -203,8 +203,8 @@ public final class LoadGenerator {
                     record(histograms[client], now - begin);
                     lastCompletion[client] = now;
                     if (client == 0 && now >= nextProgress) {
-                        progress.update(phase, Math.min(1.0, Math.min((double) (now - start) / duration,
-                                (double) issued.get() / settings.minQueries())));
+                        long done = issued.get();
+                        progress.update(phase, fraction(now - start, duration, done, done * samplesPerQuery, settings));
                         nextProgress = now + PROGRESS_INTERVAL_NANOS;
                     }
                 }

@@ -168,10 +168,8 @@ final class LoadgenCommand implements Callable<Integer> {
             String name = served != null ? served.name : model;
             String host = served != null ? "127.0.0.1" : host();
             double offline = 0;
-            for (OipClient.Protocol protocol : chosen) {
-                if (clients.isEmpty() && rates.isEmpty() && !search) {
-                    break;
-                }
+            boolean rows = !clients.isEmpty() || !rates.isEmpty() || search;
+            for (OipClient.Protocol protocol : rows ? chosen : List.<OipClient.Protocol>of()) {
                 int port = served != null ? served.port(protocol) : port(protocol);
                 double searched;
                 try (Inputs inputs = Inputs.fetch(protocol, host, port, name, version, batch, seed);

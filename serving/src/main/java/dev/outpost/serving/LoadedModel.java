@@ -140,7 +140,7 @@ final class LoadedModel implements AutoCloseable {
             throw new ServingException(ServingException.Code.INVALID_REQUEST, "No image in the request; send one "
                     + "JPEG or PNG as the body or as a multipart/form-data file");
         }
-        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null, true).result.thenApply(PipelineRun.class::cast);
+        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null).result.thenApply(PipelineRun.class::cast);
     }
 
     /** The output names to run; throws INVALID_REQUEST naming expected and received. */

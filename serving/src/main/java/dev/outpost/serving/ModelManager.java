@@ -258,8 +258,7 @@ public final class ModelManager implements AutoCloseable {
     void countRequest(String name, String version, String status) {
         NavigableMap<Long, Entry> versions = models.get(name);
         boolean knownName = versions != null;
-        boolean knownVersion = knownName && !version.isEmpty() && version.chars().allMatch(Character::isDigit)
-                && version.length() < 19 && versions.containsKey(Long.parseLong(version));
+        boolean knownVersion = knownName && version(versions, version) != null;
         metrics.request(knownName ? name : "", knownVersion ? version : "", status);
     }
 
@@ -289,15 +288,17 @@ public final class ModelManager implements AutoCloseable {
             return versions.descendingMap().values().stream().filter(entry -> entry.state() == ModelState.READY)
                     .findFirst().orElse(versions.lastEntry().getValue());
         }
-        Entry entry = null;
-        if (version.matches("[0-9]{1,18}")) {
-            entry = versions.get(Long.parseLong(version));
-        }
+        Entry entry = version(versions, version);
         if (entry == null) {
             throw new ServingException(ServingException.Code.MODEL_NOT_FOUND, "Model " + name + " has no version '"
                     + version + "'; its versions are " + versions.keySet());
         }
         return entry;
+    }
+
+    /** The entry of a version number given as text; null when the text is no version the map has. */
+    private static Entry version(NavigableMap<Long, Entry> versions, String version) {
+        return version.matches("[0-9]{1,18}") ? versions.get(Long.parseLong(version)) : null;
     }
 
     private ServingException notFound(String name) {

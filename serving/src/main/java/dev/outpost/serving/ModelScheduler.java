@@ -145,7 +145,6 @@ final class ModelScheduler implements AutoCloseable {
                         + " running; retry later");
             }
             if (!config.requestTimeout().isZero()) {
-                dropAnswered();
                 deadlines.addLast(pending);
             }
             inline = mayRunOnCaller ? inline(pending) : Inline.NO;
