@@ -5,9 +5,9 @@ import dev.outpost.benchmark.BenchOptions;
 import dev.outpost.benchmark.BenchReport;
 import dev.outpost.benchmark.BenchmarkException;
 import dev.outpost.benchmark.ComparisonResult;
+import dev.outpost.benchmark.EnergyMeter;
 import dev.outpost.benchmark.Environment;
 import dev.outpost.benchmark.HtmlReport;
-import dev.outpost.benchmark.EnergyMeter;
 import dev.outpost.benchmark.ModelBenchmark;
 import dev.outpost.benchmark.PeakCompute;
 import dev.outpost.benchmark.RunSettings;
@@ -18,6 +18,7 @@ import dev.outpost.benchmark.TerminalReport;
 import dev.outpost.model.ModelFormatException;
 import dev.outpost.model.ModelReport;
 import dev.outpost.model.OnnxModel;
+import dev.outpost.optimizer.RuntimeShapeOracle;
 import dev.outpost.runtime.ExecutionProvider;
 import dev.outpost.runtime.InferenceEngine;
 import java.io.IOException;
@@ -34,12 +35,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 /** {@code outpost bench}: MLPerf-style load scenarios on one or more models, with SLA gates. */
 @Command(

@@ -3,6 +3,7 @@ package dev.outpost.cli;
 import dev.outpost.model.ModelReport;
 import dev.outpost.model.OnnxModel;
 import dev.outpost.model.Problem;
+import dev.outpost.optimizer.RuntimeShapeOracle;
 import dev.outpost.runtime.Classification;
 import dev.outpost.runtime.Detection;
 import dev.outpost.runtime.Image;

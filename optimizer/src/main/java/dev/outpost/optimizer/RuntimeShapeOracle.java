@@ -1,4 +1,4 @@
-package dev.outpost.cli;
+package dev.outpost.optimizer;
 
 import dev.outpost.model.ElementType;
 import dev.outpost.model.Shape;
@@ -22,13 +22,14 @@ import java.util.Map;
  *
  * <p>Thread-safe; does not own the engine.
  */
-final class RuntimeShapeOracle implements ShapeOracle {
+public final class RuntimeShapeOracle implements ShapeOracle {
 
     private static final System.Logger LOGGER = System.getLogger(RuntimeShapeOracle.class.getName());
 
     private final InferenceEngine engine;
 
-    RuntimeShapeOracle(InferenceEngine engine) {
+    /** An oracle that opens sessions on the given engine (not owned). */
+    public RuntimeShapeOracle(InferenceEngine engine) {
         this.engine = engine;
     }
 
