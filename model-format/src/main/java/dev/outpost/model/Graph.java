@@ -192,6 +192,22 @@ public final class Graph {
         changed();
     }
 
+    /**
+     * Removes a graph input (the tensor's readers keep reading the name, so it must stay defined, e.g.
+     * by an initializer of the same name, as older models list every initializer as an input too);
+     * returns whether it was one.
+     */
+    public boolean removeInput(String tensor) {
+        for (int i = 0; i < proto.getInputCount(); i++) {
+            if (proto.getInput(i).getName().equals(tensor)) {
+                proto.removeInput(i);
+                changed();
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Adds a graph output. @throws ModelFormatException INVALID_EDIT when it is an output already */
     public void addOutput(ValueInfo output) {
         addOutput(output.name(), new ValueType.TensorType(output.elementType(), output.shape()));

@@ -1,0 +1,39 @@
+package dev.outpost.optimizer;
+
+import java.util.Locale;
+
+/**
+ * How the range of an activation is chosen from the values seen during calibration
+ * (REFERENCE-INFERENCE.md 2.3).
+ */
+public enum CalibrationMethod {
+    /** The smallest and largest value seen: no clipping, so outliers widen the steps for everything else. */
+    MINMAX,
+    /**
+     * Clips the given percentile on each tail of the value histogram (default 99.999), trading rare
+     * outliers for finer steps.
+     */
+    PERCENTILE,
+    /**
+     * The threshold whose 8-bit histogram loses least information (smallest KL divergence to the full
+     * histogram), TensorRT's method: searched over a 2048-bin histogram of absolute values against 128
+     * quantized bins by default.
+     */
+    ENTROPY;
+
+    /** Parses {@code minmax}, {@code percentile} or {@code entropy} (any case). */
+    public static CalibrationMethod parse(String name) {
+        return switch (name.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
+            case "minmax" -> MINMAX;
+            case "percentile" -> PERCENTILE;
+            case "entropy", "kl" -> ENTROPY;
+            default -> throw new OptimizerException(OptimizerException.Code.INVALID_OPTION,
+                    "Unknown calibration method '" + name + "'; expected minmax, percentile or entropy");
+        };
+    }
+
+    @Override
+    public String toString() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,254 @@
+package dev.outpost.optimizer;
+
+import dev.outpost.model.InferredTypes;
+import dev.outpost.model.ModelFormatException;
+import dev.outpost.model.Node;
+import dev.outpost.model.OnnxModel;
+import dev.outpost.model.Problem;
+import dev.outpost.runtime.InferenceEngine;
+import dev.outpost.runtime.InferenceException;
+import dev.outpost.runtime.ModelSession;
+import dev.outpost.runtime.Pipeline;
+import dev.outpost.runtime.SessionConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Int8 quantization of an ONNX model, static (QDQ with calibrated activations) or dynamic (int8
+ * weights, activations quantized at run time). The steps of a static run:
+ * <ol>
+ *   <li>pre-optimization with ONNX Runtime's basic level (constant folding, BatchNorm into Conv,
+ *       Dropout removal), as ONNX Runtime's own {@code quant_pre_process} does;</li>
+ *   <li>shape inference (Outpost's rules, then ONNX Runtime for what they leave open);</li>
+ *   <li>opset upgrade to 13 when needed (per-channel DequantizeLinear);</li>
+ *   <li>a {@linkplain QdqPlan plan} of what to quantize, calibration of only the tensors it needs,
+ *       and the {@linkplain QdqRewriter rewrite};</li>
+ *   <li>provenance and the original's pipeline declaration into the metadata, validation, an atomic
+ *       write, and a check that ONNX Runtime loads the result and fuses it into integer kernels.</li>
+ * </ol>
+ * Nothing is written when any step fails.
+ *
+ * <p>Does not own the engine. Not thread-safe; one run at a time.
+ */
+public final class Quantizer {
+
+    private final InferenceEngine engine;
+    private final String version;
+
+    /**
+     * @param engine the engine for pre-optimization, shape inference, calibration and checks
+     * @param version the Outpost version recorded in provenance
+     */
+    public Quantizer(InferenceEngine engine, String version) {
+        this.engine = engine;
+        this.version = version;
+    }
+
+    /** Progress of a long step (calibration): a stage name and samples done out of total. */
+    public record Progress(String stage, int done, int total) {
+    }
+
+    /**
+     * Quantizes {@code source} into {@code output} with the given options; static quantization reads
+     * {@code data}, dynamic ignores it (may be null).
+     *
+     * @throws OptimizerException with the step that failed and, for a model it cannot handle, the node
+     */
+    public QuantizationResult quantize(Path source, Path output, QuantizationOptions options, CalibrationData data,
+            Consumer<Progress> progress) {
+        long started = System.nanoTime();
+        if (options.mode() == QuantizationOptions.Mode.STATIC && data == null) {
+            throw new OptimizerException(OptimizerException.Code.BAD_DATA,
+                    "Static quantization needs calibration data (--calibration DIR|FILE, or random samples)");
+        }
+        String sourceSha = Provenance.sha256(source);
+        OnnxModel model = load(source, options.preOptimize());
+        InferredTypes types = inferTypes(model);
+        List<String> upgrades = upgrade(model, types, options);
+        String calibration = "";
+        int calibratedCount = 0;
+        Map<String, Integer> quantizedOps;
+        Map<String, String> keptFloat;
+        if (options.mode() == QuantizationOptions.Mode.STATIC) {
+            QdqPlan plan = QdqPlan.of(model.graph(), types, options.perChannel(), options.excludeOps(),
+                    options.excludeNodes());
+            if (plan.quantizedOps.isEmpty()) {
+                throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "Nothing to quantize in "
+                        + source + ": no Conv, Gemm, MatMul, Add, Mul, Concat or pooling node with float inputs"
+                        + (plan.keptFloat.isEmpty() ? "" : "; kept float: " + plan.keptFloat));
+            }
+            Calibrator calibrator = new Calibrator(engine, options.method(), options.percentile(), options.bins(),
+                    options.quantizedBins());
+            Calibrator.Result calibrated = calibrator.calibrate(model, plan.tensorsToCalibrate(),
+                    options.biasCorrection() ? plan.tensorsForBiasCorrection() : java.util.Set.of(), data,
+                    step -> progress.accept(new Progress(step.stage(), step.done(), step.total())));
+            Map<String, TensorRange> ranges = calibrated.ranges();
+            QdqRewriter.apply(model.graph(), plan, ranges, calibrated.channelMeans(), new QdqRewriter.Types(
+                    options.activations(), options.weights(), options.effectiveReduceRange()));
+            calibration = data.description();
+            calibratedCount = ranges.size();
+            quantizedOps = plan.quantizedOps;
+            keptFloat = plan.keptFloat;
+            model.putMetadata("outpost.int8-static.calibration", data.description() + "; digest " + data.digest());
+        } else {
+            DynamicRewriter.Summary summary = DynamicRewriter.apply(model.graph(), options);
+            quantizedOps = summary.quantizedOps();
+            keptFloat = summary.keptFloat();
+        }
+        String pass = options.mode() == QuantizationOptions.Mode.STATIC ? "int8-static" : "int8-dynamic";
+        Provenance.record(model, sourceSha, pass, options.describe(), version);
+        keepPipelineDeclaration(source, model);
+        List<Problem> problems = model.validate().stream().filter(p -> p.severity() == Problem.Severity.ERROR).toList();
+        if (!problems.isEmpty()) {
+            throw new OptimizerException(OptimizerException.Code.VERIFICATION_FAILED, "The quantized model of "
+                    + source + " does not validate (nothing written): " + problems);
+        }
+        Map<String, Integer> fused = fusedOps(model);
+        ModelFiles.writeAtomically(model, output);
+        return new QuantizationResult(source, output, size(source), size(output), options.typeChoice(), upgrades,
+                quantizedOps, keptFloat, calibration, calibratedCount, fused,
+                Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private OnnxModel load(Path source, boolean preOptimize) {
+        OnnxModel original;
+        try {
+            original = OnnxModel.read(source);
+        } catch (ModelFormatException e) {
+            throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "Cannot read " + source + ": "
+                    + e.getMessage(), e);
+        }
+        liftInitializersFromInputs(original);
+        if (!preOptimize) {
+            return original;
+        }
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("outpost-preopt-", ".onnx");
+            SessionConfig config = SessionConfig.builder()
+                    .optimizationLevel(SessionConfig.OptimizationLevel.BASIC)
+                    .intraOpThreads(1)
+                    .optimizedModelPath(temp)
+                    .build();
+            try (ModelSession ignored = engine.open(original.toBytes(), config)) {
+                // opening writes the optimized model
+            }
+            OnnxModel optimized = OnnxModel.read(temp);
+            original.metadata().forEach(optimized::putMetadata);
+            return optimized;
+        } catch (InferenceException e) {
+            throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "ONNX Runtime cannot load "
+                    + source + " for pre-optimization: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
+                    + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /**
+     * Older models (IR < 4) list every initializer as a graph input too, which makes it an overridable
+     * input: ONNX Runtime then neither folds nor treats it as a constant weight. Quantized weights must
+     * be constants, so such inputs are removed (the initializers stay).
+     */
+    private static void liftInitializersFromInputs(OnnxModel model) {
+        var graph = model.graph();
+        java.util.Set<String> inputs = new java.util.HashSet<>();
+        graph.inputs().forEach(input -> inputs.add(input.name()));
+        List<String> lifted = graph.initializers().stream().map(i -> i.name()).filter(inputs::contains).toList();
+        lifted.forEach(graph::removeInput);
+        if (model.irVersion() < 4) {
+            model.setIrVersion(4);
+        }
+    }
+
+    private InferredTypes inferTypes(OnnxModel model) {
+        try {
+            return model.inferShapes(new RuntimeShapeOracle(engine));
+        } catch (ModelFormatException e) {
+            throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "Cannot infer the tensor"
+                    + " shapes of the model: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> upgrade(OnnxModel model, InferredTypes types, QuantizationOptions options) {
+        try {
+            return OpsetUpgrade.apply(model, types);
+        } catch (OptimizerException e) {
+            long opset = model.opsetVersion("").orElse(1);
+            if (!options.perChannel() && opset >= 10) {
+                return List.of("kept opset " + opset + " (per-tensor only): " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** Writes the original's pipeline declaration into the quantized model so that it serves and evaluates alike. */
+    private void keepPipelineDeclaration(Path source, OnnxModel model) {
+        SessionConfig config = SessionConfig.builder().optimizationLevel(SessionConfig.OptimizationLevel.NONE)
+                .intraOpThreads(1).build();
+        try (ModelSession session = engine.open(source, config)) {
+            Pipeline.Declaration declaration = Pipeline.declaredFor(source, session);
+            if (declaration.source() != Pipeline.Declaration.Source.NONE) {
+                declaration.spec().toModelMetadata().forEach(model::putMetadata);
+            }
+        } catch (InferenceException e) {
+            // the original has no usable declaration; the quantized model simply has none either
+        }
+    }
+
+    /** Operator histogram of the model after ONNX Runtime's extended optimizations (portable fusions). */
+    private Map<String, Integer> fusedOps(OnnxModel model) {
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("outpost-fused-", ".onnx");
+            SessionConfig config = SessionConfig.builder()
+                    .optimizationLevel(SessionConfig.OptimizationLevel.EXTENDED)
+                    .intraOpThreads(1)
+                    .optimizedModelPath(temp)
+                    .build();
+            try (ModelSession ignored = engine.open(model.toBytes(), config)) {
+                // opening writes the optimized model
+            }
+            Map<String, Integer> histogram = new TreeMap<>();
+            for (Node node : OnnxModel.read(temp).graph().nodes()) {
+                String key = node.domain().isEmpty() ? node.opType() : node.domain() + ":" + node.opType();
+                histogram.merge(key, 1, Integer::sum);
+            }
+            return histogram;
+        } catch (InferenceException e) {
+            throw new OptimizerException(OptimizerException.Code.VERIFICATION_FAILED, "ONNX Runtime cannot load"
+                    + " the quantized model (nothing written): " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
+                    + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // a temporary file; the OS cleans it up
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.outpost.optimizer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.model.OnnxModel;
+import dev.outpost.runtime.InferenceEngine;
+import dev.outpost.runtime.ModelSession;
+import dev.outpost.runtime.Outputs;
+import dev.outpost.runtime.Tensor;
+import dev.outpost.testing.TinyModels;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Static QDQ on generated models: outputs close to fp32 on the calibration distribution. */
+class QdqQuantizerTest {
+
+    private static InferenceEngine engine;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void openEngine() {
+        engine = InferenceEngine.create();
+    }
+
+    @AfterAll
+    static void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void small_cnn_int8_output_stays_close_to_fp32() {
+        Path fp32 = dir.resolve("cnn.onnx");
+        TinyModels.smallCnn(7, TinyModels.Batch.fixed(1)).write(fp32);
+        Path int8 = dir.resolve("cnn-int8.onnx");
+        CalibrationData data;
+        try (ModelSession session = engine.open(fp32)) {
+            data = CalibrationData.random(session.inputs(), 16, 1);
+        }
+        new Quantizer(engine, "test").quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
+
+        assertThat(cosine(fp32, int8, data.sample(3))).isGreaterThan(0.9999);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"conv", "gemm", "mlp"})
+    void generated_model_int8_output_stays_close_to_fp32(String which) {
+        OnnxModel model = switch (which) {
+            case "conv" -> TinyModels.conv(3);
+            case "gemm" -> TinyModels.gemm(3);
+            default -> TinyModels.mlp(3, TinyModels.Batch.fixed(1));
+        };
+        Path fp32 = dir.resolve(which + ".onnx");
+        model.write(fp32);
+        Path int8 = dir.resolve(which + "-int8.onnx");
+        CalibrationData data;
+        try (ModelSession session = engine.open(fp32)) {
+            data = CalibrationData.random(session.inputs(), 16, 1);
+        }
+        new Quantizer(engine, "test").quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
+        assertThat(cosine(fp32, int8, data.sample(3))).as(which).isGreaterThan(0.9999);
+    }
+
+    static double cosine(Path a, Path b, Map<String, Tensor> inputs) {
+        try (ModelSession sa = engine.open(a); ModelSession sb = engine.open(b);
+                Outputs oa = sa.run(inputs); Outputs ob = sb.run(inputs)) {
+            float[] x = oa.first().toFloatArray();
+            float[] y = ob.first().toFloatArray();
+            double dot = 0, nx = 0, ny = 0;
+            for (int i = 0; i < x.length; i++) {
+                dot += (double) x[i] * y[i];
+                nx += (double) x[i] * x[i];
+                ny += (double) y[i] * y[i];
+            }
+            return dot / Math.sqrt(nx * ny);
+        }
+    }
+}
