@@ -196,6 +196,17 @@ class Fp16ConverterTest {
     }
 
     @Test
+    void alreadyFloat16Model_isLeftAsItIs() {
+        OnnxModel model = OnnxModel.read(SharedFixtures.model("squeezenet1.0-fp16.onnx"));
+
+        Fp16Converter.Result result = converter().apply(model);
+
+        assertThat(result.convertedInitializers()).isZero();
+        assertThat(result.castsInserted()).isZero();
+        assertThat(result.nodesAfter()).isEqualTo(result.nodesBefore());
+    }
+
+    @Test
     void subgraphs_areRefused() {
         OnnxModel model = OnnxModel.create("with_if", 17);
         Graph graph = model.graph();
