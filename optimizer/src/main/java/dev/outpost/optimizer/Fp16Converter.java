@@ -10,7 +10,6 @@ import dev.outpost.model.OnnxModel;
 import dev.outpost.model.Op;
 import dev.outpost.model.Problem;
 import dev.outpost.model.TensorData;
-import dev.outpost.model.TypeAndShape;
 import dev.outpost.model.ValueInfo;
 import dev.outpost.model.ValueType;
 import dev.outpost.optimizer.OptimizerException.Code;
@@ -417,7 +416,7 @@ public final class Fp16Converter {
                             && list.get(0) instanceof Graph) {
                         throw new OptimizerException(Code.UNSUPPORTED_MODEL, "Cannot convert to float16: node "
                                 + node.label() + " has a subgraph; float16 conversion of If/Loop/Scan bodies is"
-                                + " not supported (block nothing, convert the model without control flow)");
+                                + " not supported; convert a model without control flow");
                     }
                 }
             }
