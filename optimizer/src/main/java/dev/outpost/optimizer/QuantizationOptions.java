@@ -86,16 +86,16 @@ public record QuantizationOptions(Mode mode, CalibrationMethod method, double pe
 
     /** A one-line rendering of every option, recorded in provenance. */
     public String describe() {
-        return "mode=" + mode.name().toLowerCase(java.util.Locale.ROOT) + " method=" + method
-                + (method == CalibrationMethod.PERCENTILE ? " percentile=" + percentile : "")
-                + (method != CalibrationMethod.MINMAX ? " bins=" + bins : "")
-                + (method == CalibrationMethod.ENTROPY ? " quantized_bins=" + quantizedBins : "")
-                + " per_channel=" + perChannel + " weights=" + weights + " activations=" + activations
-                + " reduce_range=" + effectiveReduceRange() + " target=" + target.name().toLowerCase(java.util.Locale.ROOT)
-                + (excludeOps.isEmpty() ? "" : " exclude_ops=" + String.join(",", new java.util.TreeSet<>(excludeOps)))
-                + (excludeNodes.isEmpty() ? "" : " exclude_nodes=" + String.join(",",
+        return "method=" + method
+                + (method == CalibrationMethod.PERCENTILE ? ",percentile=" + percentile : "")
+                + (method != CalibrationMethod.MINMAX ? ",bins=" + bins : "")
+                + (method == CalibrationMethod.ENTROPY ? ",quantized_bins=" + quantizedBins : "")
+                + ",per_channel=" + perChannel + ",weights=" + weights + ",activations=" + activations
+                + ",reduce_range=" + effectiveReduceRange() + ",target=" + target.name().toLowerCase(java.util.Locale.ROOT)
+                + (excludeOps.isEmpty() ? "" : ",exclude_ops=" + String.join("|", new java.util.TreeSet<>(excludeOps)))
+                + (excludeNodes.isEmpty() ? "" : ",exclude_nodes=" + String.join("|",
                         new java.util.TreeSet<>(excludeNodes)))
-                + " pre_optimize=" + preOptimize + (mode == Mode.STATIC ? " bias_correction=" + biasCorrection : "");
+                + ",pre_optimize=" + preOptimize + (mode == Mode.STATIC ? ",bias_correction=" + biasCorrection : "");
     }
 
     /** Builds {@link QuantizationOptions}; every setter returns this builder. */

@@ -38,16 +38,14 @@ import java.util.function.Consumer;
  */
 public final class Quantizer {
 
-    private final InferenceEngine engine;
-    private final String version;
+    /** The metadata key recording the calibration data: sample count, description and digest. */
+    public static final String CALIBRATION = "outpost.calibration";
 
-    /**
-     * @param engine the engine for pre-optimization, shape inference, calibration and checks
-     * @param version the Outpost version recorded in provenance
-     */
-    public Quantizer(InferenceEngine engine, String version) {
+    private final InferenceEngine engine;
+
+    /** @param engine the engine for pre-optimization, shape inference, calibration and checks (not owned) */
+    public Quantizer(InferenceEngine engine) {
         this.engine = engine;
-        this.version = version;
     }
 
     /** Progress of a long step (calibration): a stage name and samples done out of total. */
@@ -67,7 +65,7 @@ public final class Quantizer {
             throw new OptimizerException(OptimizerException.Code.BAD_DATA,
                     "Static quantization needs calibration data (--calibration DIR|FILE, or random samples)");
         }
-        String sourceSha = Provenance.sha256(source);
+        String sourceSha = PassSupport.sha256(source);
         OnnxModel model = load(source, options.preOptimize());
         InferredTypes types = inferTypes(model);
         List<String> upgrades = upgrade(model, types, options);
@@ -95,14 +93,14 @@ public final class Quantizer {
             calibratedCount = ranges.size();
             quantizedOps = plan.quantizedOps;
             keptFloat = plan.keptFloat;
-            model.putMetadata("outpost.int8-static.calibration", data.description() + "; digest " + data.digest());
+            model.putMetadata(CALIBRATION, data.size() + " samples: " + data.description() + "; digest " + data.digest());
         } else {
             DynamicRewriter.Summary summary = DynamicRewriter.apply(model.graph(), options);
             quantizedOps = summary.quantizedOps();
             keptFloat = summary.keptFloat();
         }
         String pass = options.mode() == QuantizationOptions.Mode.STATIC ? "int8-static" : "int8-dynamic";
-        Provenance.record(model, sourceSha, pass, options.describe(), version);
+        PassSupport.record(model, sourceSha, pass + "(" + options.describe() + ")");
         keepPipelineDeclaration(source, model);
         List<Problem> problems = model.validate().stream().filter(p -> p.severity() == Problem.Severity.ERROR).toList();
         if (!problems.isEmpty()) {
@@ -110,20 +108,14 @@ public final class Quantizer {
                     + source + " does not validate (nothing written): " + problems);
         }
         Map<String, Integer> fused = fusedOps(model);
-        ModelFiles.writeAtomically(model, output);
+        PassSupport.write(model, output);
         return new QuantizationResult(source, output, size(source), size(output), options.typeChoice(), upgrades,
                 quantizedOps, keptFloat, calibration, calibratedCount, fused,
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
     private OnnxModel load(Path source, boolean preOptimize) {
-        OnnxModel original;
-        try {
-            original = OnnxModel.read(source);
-        } catch (ModelFormatException e) {
-            throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "Cannot read " + source + ": "
-                    + e.getMessage(), e);
-        }
+        OnnxModel original = PassSupport.read(source);
         liftInitializersFromInputs(original);
         if (!preOptimize) {
             return original;

@@ -42,7 +42,7 @@ class QdqQuantizerTest {
         try (ModelSession session = engine.open(fp32)) {
             data = CalibrationData.random(session.inputs(), 16, 1);
         }
-        new Quantizer(engine, "test").quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
+        new Quantizer(engine).quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
 
         assertThat(cosine(fp32, int8, data.sample(3))).isGreaterThan(0.9999);
     }
@@ -62,7 +62,7 @@ class QdqQuantizerTest {
         try (ModelSession session = engine.open(fp32)) {
             data = CalibrationData.random(session.inputs(), 16, 1);
         }
-        new Quantizer(engine, "test").quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
+        new Quantizer(engine).quantize(fp32, int8, QuantizationOptions.builder().build(), data, p -> { });
         assertThat(cosine(fp32, int8, data.sample(3))).as(which).isGreaterThan(0.9999);
     }
 

@@ -44,7 +44,7 @@ class StaticQuantizationTest {
         QuantizationOptions options = QuantizationOptions.builder().build();
         CalibrationData calibration = ImageCalibrationData.folder(fp32, engine, data.resolve("images"), 32, false);
 
-        QuantizationResult result = new Quantizer(engine, "test").quantize(fp32, int8, options, calibration,
+        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, options, calibration,
                 progress -> { });
 
         double before = QuantAccuracy.top1Percent(engine, fp32, images, labels);
@@ -55,6 +55,10 @@ class StaticQuantizationTest {
         assertThat(result.fusedOps()).containsKey("QLinearConv");
         assertThat(result.fusedOps().get("QLinearConv")).isEqualTo(26);
         assertThat(result.sizeRatio()).isLessThan(0.3);
-        assertThat(OnnxModel.read(int8).metadata(Provenance.SOURCE_SHA256)).contains(Provenance.sha256(fp32));
+        OnnxModel written = OnnxModel.read(int8);
+        assertThat(written.metadata(PassSupport.SOURCE_SHA256)).contains(PassSupport.sha256(fp32));
+        assertThat(written.metadata(PassSupport.PASSES).orElseThrow()).startsWith("int8-static(method=minmax,");
+        assertThat(written.metadata(Quantizer.CALIBRATION).orElseThrow()).startsWith("32 samples: ");
+        assertThat(written.metadata("outpost.pipeline.task")).contains("classification");
     }
 }
