@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             ServeCommand.class,
             LoadgenCommand.class,
+            OptimizeCommand.class,
             CommandLine.HelpCommand.class
         },
         footer = {
