@@ -95,7 +95,7 @@ public final class Fp16LatencyBenchmark {
         }
     }
 
-    private static double[] block(ModelSession session, Map<String, Tensor> inputs, double seconds) {
+    static double[] block(ModelSession session, Map<String, Tensor> inputs, double seconds) {
         List<Double> times = new ArrayList<>();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < end || times.size() < 5) {
@@ -108,7 +108,7 @@ public final class Fp16LatencyBenchmark {
         return times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return sorted[sorted.length / 2];
     }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Int8 against fp32 (and the shipped int8 peers), one pinned thread, side by side in one JVM:
+#   scripts/bench-optimizer.sh [resnet50 mobilenetv2 squeezenet yolox resnet8 vww]
+# Also the fp16 and pruning figures with FP16=1. Results are printed as table rows for docs/benchmarks.md.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$root/scripts/jdk.sh"
+outpost_find_jdk || exit 1
+export JAVA_HOME=$OUTPOST_JAVA_HOME
+cd "$root"
+mvn -B -ntp -q -o -pl optimizer -am test-compile -Dmaven.test.skip.exec=true
+cp=$(mvn -B -ntp -q -o -pl optimizer dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+cp="optimizer/target/classes:optimizer/target/test-classes:model-format/target/classes:runtime/target/classes:testing/target/classes:$cp"
+models=${OUTPOST_MODELS:-$root/../shared/models}
+data=${OUTPOST_DATA:-$root/../shared/data}
+main=dev.outpost.optimizer.Int8SpeedupBenchmark
+[ "${FP16:-0}" = 1 ] && main=dev.outpost.optimizer.Fp16LatencyBenchmark
+exec taskset -c 0 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g \
+  "-Doutpost.models=$models" "-Doutpost.data=$data" -cp "$cp" "$main" "$@"
