@@ -301,24 +301,16 @@ public final class Evaluator implements AutoCloseable {
                             ? " (after a label offset of " + spec.labelOffset() + ")" : "")
                     + " but the data has " + data.classCount() + " classes (labels up to " + maxLabel + ")");
         }
-        int top1 = 0;
-        int top5 = 0;
+        TopKAccuracy accuracy = new TopKAccuracy(TOP_K);
         for (int i = 0; i < samples.size(); i++) {
             float[] values = raw.values().get(i).get(output);
-            List<Classification> best;
             try (Tensor tensor = Tensor.of(values, 1, values.length)) {
-                best = post.process(tensor).getFirst();
-            }
-            int label = samples.get(i).classIndex();
-            if (best.getFirst().classIndex() == label) {
-                top1++;
-            }
-            if (best.stream().limit(TOP_K).anyMatch(top -> top.classIndex() == label)) {
-                top5++;
+                accuracy.add(post.process(tensor).getFirst().stream().map(Classification::classIndex).toList(),
+                        samples.get(i).classIndex());
             }
         }
-        metrics.put(EvalResult.TOP1, top1 / (double) samples.size());
-        metrics.put(EvalResult.TOP5, top5 / (double) samples.size());
+        metrics.put(EvalResult.TOP1, accuracy.top1());
+        metrics.put(EvalResult.TOP5, accuracy.topK());
     }
 
     /** The declared classification, or the model's only output read as class scores when none is declared. */
