@@ -16,11 +16,13 @@ import java.util.OptionalDouble;
  * <p>Metrics, by name (fractions are 0..1; a metric is present only where it was measured):
  * <pre>
  * top1            CLASSIFY: fraction of samples whose best class is the label
- * top5            CLASSIFY: fraction whose label is among the 5 best classes
+ * top5            CLASSIFY with more than 5 classes: fraction whose label is among the 5 best
  * map50           DETECT: mAP at IoU 0.5 (VOC all-point AP, averaged over classes with ground truth)
  * map50_95        DETECT: mean of mAP at IoU 0.50, 0.55, ..., 0.95
  * agreement_top1  with a reference: fraction of samples whose best class (largest value of the
  *                 classification output, else of the first vector-shaped output) matches the reference's
+ *                 (raw outputs are compared; a declared label offset, such as a background class, is
+ *                 left out, so that a 1001-class output lines up with a 1000-class one)
  * cosine_mean     with a reference: the lowest, over outputs, of the mean cosine similarity
  * cosine_min      with a reference: the lowest cosine similarity of any sample and output
  * sqnr_db         with a reference: the lowest SQNR of any output, in dB (infinite when identical)

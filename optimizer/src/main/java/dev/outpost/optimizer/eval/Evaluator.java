@@ -234,8 +234,11 @@ public final class Evaluator implements AutoCloseable {
      * @param outputs the model's numeric outputs, in model order
      * @param values per sample, output name to values
      * @param latencies per sample, ONNX Runtime nanoseconds
+     * @param skipped output name to the number of leading values that are not classes (the declared
+     *     classification output's label offset, e.g. a background class); compared without them
      */
-    private record RawRun(List<TensorSpec> outputs, List<Map<String, float[]>> values, long[] latencies) {
+    private record RawRun(List<TensorSpec> outputs, List<Map<String, float[]>> values, long[] latencies,
+            Map<String, Integer> skipped) {
     }
 
     /** A model file (path, size, modification time) run under one declaration. */
@@ -271,7 +274,16 @@ public final class Evaluator implements AutoCloseable {
             latencies[i] = run.inference().toNanos();
             progress.update(label, i + 1, samples.size());
         }
-        return new RawRun(outputs, values, latencies);
+        return new RawRun(outputs, values, latencies, labelOffsets(session, resolved.declaration().spec().output()));
+    }
+
+    /** The declared classification output's label offset, by output name (empty for other outputs). */
+    private static Map<String, Integer> labelOffsets(ModelSession session, OutputSpec output) {
+        if (output instanceof ClassificationSpec classification && classification.labelOffset() > 0) {
+            String name = ClassificationPostprocessor.create(classification, List.of()).outputName(names(session.outputs()));
+            return Map.of(name, classification.labelOffset());
+        }
+        return Map.of();
     }
 
     private RawRun referenceRun(Path reference, Optional<Path> pipelineFrom) {
@@ -310,7 +322,9 @@ public final class Evaluator implements AutoCloseable {
             }
         }
         metrics.put(EvalResult.TOP1, accuracy.top1());
-        metrics.put(EvalResult.TOP5, accuracy.topK());
+        if (classes > TOP_K) {
+            metrics.put(EvalResult.TOP5, accuracy.topK());
+        }
     }
 
     /** The declared classification, or the model's only output read as class scores when none is declared. */
@@ -385,11 +399,14 @@ public final class Evaluator implements AutoCloseable {
             String referenceName = referenceNames.get(o);
             String name = byName ? referenceName : modelNames.get(o);
             TensorSpec spec = raw.outputs().stream().filter(output -> output.name().equals(name)).findFirst().orElseThrow();
+            int skip = raw.skipped().getOrDefault(name, 0);
+            int referenceSkip = referenceRun.skipped().getOrDefault(referenceName, 0);
             FidelityAccumulator accumulator = new FidelityAccumulator(name, referenceName,
-                    isVector(spec) && raw.values().getFirst().get(name).length >= 2);
+                    isVector(spec) && raw.values().getFirst().get(name).length - skip >= 2);
             for (int i = 0; i < raw.values().size(); i++) {
                 try {
-                    accumulator.add(referenceRun.values().get(i).get(referenceName), raw.values().get(i).get(name));
+                    accumulator.add(withoutFirst(referenceRun.values().get(i).get(referenceName), referenceSkip),
+                            withoutFirst(raw.values().get(i).get(name), skip));
                 } catch (IllegalArgumentException e) {
                     throw invalid("Model " + model.getFileName() + " does not fit reference " + reference.getFileName()
                             + ": " + e.getMessage());
@@ -398,6 +415,10 @@ public final class Evaluator implements AutoCloseable {
             results.add(accumulator.result());
         }
         return results;
+    }
+
+    private static float[] withoutFirst(float[] values, int count) {
+        return count == 0 ? values : Arrays.copyOfRange(values, Math.min(count, values.length), values.length);
     }
 
     /** One dimension besides the batch holds all values ([1,1000], [1,1000,1,1], [1000]). */

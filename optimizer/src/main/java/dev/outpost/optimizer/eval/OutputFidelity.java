@@ -11,7 +11,8 @@ import java.util.OptionalDouble;
  *
  * @param name the model's output
  * @param referenceName the reference model's output it was compared with (usually the same name)
- * @param valuesPerSample number of values of the output for one sample
+ * @param valuesPerSample number of values compared for one sample (a classification output's declared
+ *     label offset, e.g. a background class, is left out)
  * @param cosineMean mean over samples of the cosine similarity between the two outputs (1 = same direction)
  * @param cosineMin the lowest cosine similarity of any sample
  * @param sqnrDb signal-to-quantization-noise ratio over all samples, in dB:

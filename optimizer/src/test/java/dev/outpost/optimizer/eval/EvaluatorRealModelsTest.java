@@ -124,6 +124,29 @@ class EvaluatorRealModelsTest {
         }
     }
 
+    /**
+     * Different ImageNet models, each with its own catalog pipeline; the TF-Lite MobileNet's 1001st
+     * (background) output is left out so the classes line up with the ONNX Model Zoo one's 1000.
+     */
+    @Test
+    void mobilenet_variants_compared_class_by_class_mostly_agree() {
+        Path zoo = SharedFixtures.model("mobilenetv2-12-int8.onnx");
+        Path tflite = SharedFixtures.model("mobilenet_v1_0.5_128_quant.onnx");
+        EvalData data = EvalData.open(SharedFixtures.data("imagenet-samples"), Task.CLASSIFY, 50);
+        try (Evaluator evaluator = Evaluator.create(data)) {
+            EvalResult result = evaluator.evaluate(tflite, Optional.of(zoo));
+
+            report("imagenet-samples (50) mobilenet_v1_0.5_128_quant vs mobilenetv2-12-int8 agreement",
+                    result.agreementTop1().orElseThrow(), Double.NaN);
+            assertThat(result.fidelity()).singleElement().satisfies(output -> {
+                assertThat(output.valuesPerSample()).isEqualTo(1000);
+                assertThat(output.name()).isNotEqualTo(output.referenceName());
+            });
+            assertThat(result.agreementTop1().orElseThrow()).isBetween(0.5, 0.95);
+            assertThat(result.top1().orElseThrow()).isBetween(0.6, 0.9);
+        }
+    }
+
     @Test
     void a_classifier_with_fewer_classes_than_the_data_is_refused_naming_both() {
         Path model = SharedFixtures.model("mnist_cntk.onnx");
