@@ -147,11 +147,14 @@ public final class EvalHtml {
             double radius = Math.max(3, MAX_RADIUS * Math.sqrt(result.modelBytes() / (double) Math.max(1, largest)));
             String colour = COLOURS[index % COLOURS.length];
             String name = EvalTable.fileName(result.model());
+            // Labels go right of the circle, or left of it where they would leave the plot (about 6 px a character).
+            boolean left = x + radius + 3 + 6 * name.length() > WIDTH - 4;
             page.append(String.format(Locale.ROOT, "<circle class=\"model\" cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\""
                     + " fill-opacity=\"0.6\" stroke=\"%s\"><title>%s: %s, %s, %s</title></circle>"
-                    + "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x, y, radius, colour, colour, escape(name),
-                    escape(EvalTable.format(metric, value)), escape(EvalTable.millis(result.latencyMedian())),
-                    escape(EvalTable.size(result.modelBytes())), x + radius + 3, y + 4, escape(name)));
+                    + "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n", x, y, radius, colour, colour,
+                    escape(name), escape(EvalTable.format(metric, value)), escape(EvalTable.millis(result.latencyMedian())),
+                    escape(EvalTable.size(result.modelBytes())), left ? x - radius - 3 : x + radius + 3, y + 4,
+                    left ? "end" : "start", escape(name)));
         }
         page.append("</svg>\n");
     }

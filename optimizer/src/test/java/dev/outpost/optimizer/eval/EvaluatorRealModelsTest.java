@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.outpost.optimizer.OptimizerException;
 import dev.outpost.testing.SharedFixtures;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * End to end on the shared models and data, against the reference figures of shared/data/SOURCES.md.
@@ -113,6 +117,7 @@ class EvaluatorRealModelsTest {
         EvalData data = EvalData.open(SharedFixtures.data("coco-val2017-subset"), EvalData.ALL);
         try (Evaluator evaluator = Evaluator.create(data)) {
             EvalResult result = evaluator.evaluate(model);
+            EvalResult self = evaluator.evaluate(model, Optional.of(model));
 
             report("coco-val2017-subset yolox_nano mAP@0.5", result.map50().orElseThrow(), 0.508);
             report("coco-val2017-subset yolox_nano mAP@0.5:0.95", result.metric(EvalResult.MAP50_95).orElseThrow(), Double.NaN);
@@ -121,6 +126,41 @@ class EvaluatorRealModelsTest {
             assertThat(result.samples()).isEqualTo(64);
             assertThat(result.map50().orElseThrow()).isCloseTo(0.508, within(0.02));
             assertThat(result.metric(EvalResult.MAP50_95).orElseThrow()).isBetween(0.2, result.map50().orElseThrow());
+            assertThat(self.map50()).isEqualTo(result.map50());
+            assertThat(self.fidelity()).singleElement().satisfies(output -> {
+                assertThat(output.valuesPerSample()).isEqualTo(3549 * 85);
+                assertThat(output.agreementTop1()).as("a grid, not a vector").isEmpty();
+                assertThat(output.sqnrDb()).isInfinite();
+            });
+            assertThat(self.cosineMean()).hasValue(1.0);
+        }
+    }
+
+    /** A copy whose bytes the catalog does not know (an unknown protobuf field 100 appended) borrows a pipeline. */
+    @Test
+    void a_model_without_a_declaration_borrows_the_pipeline_of_another_or_is_told_how(@TempDir Path dir)
+            throws IOException {
+        Path fp32 = SharedFixtures.model("mlperftiny_ic_resnet8_fp32.onnx");
+        Path copy = dir.resolve("resnet8-copy.onnx");
+        Files.copy(fp32, copy);
+        Files.write(copy, new byte[] {(byte) 0xa0, 0x06, 0x01}, StandardOpenOption.APPEND);
+        EvalData data = EvalData.open(SharedFixtures.data("cifar10-test-subset"), Task.CLASSIFY, 100);
+        try (Evaluator evaluator = Evaluator.create(data)) {
+            EvalResult original = evaluator.evaluate(fp32);
+            EvalResult borrowed = evaluator.evaluate(copy, Optional.empty(), Optional.of(fp32));
+
+            assertThat(borrowed.pipeline()).isEqualTo("catalog of mlperftiny_ic_resnet8_fp32.onnx");
+            assertThat(borrowed.top1()).isEqualTo(original.top1());
+            assertThatThrownBy(() -> evaluator.evaluate(copy))
+                    .isInstanceOf(OptimizerException.class)
+                    .hasMessageContaining("resnet8-copy.onnx declares no image pipeline")
+                    .hasMessageContaining("--pipeline-from");
+        }
+        EvalData unlabeled = EvalData.open(SharedFixtures.data("cifar10-test-subset"), Task.TENSOR, 2);
+        try (Evaluator evaluator = Evaluator.create(unlabeled)) {
+            assertThatThrownBy(() -> evaluator.evaluate(fp32))
+                    .isInstanceOf(OptimizerException.class)
+                    .hasMessageContaining("Nothing to measure").hasMessageContaining("reference");
         }
     }
 
