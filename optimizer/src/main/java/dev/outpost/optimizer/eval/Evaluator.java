@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,8 +56,10 @@ import java.util.Optional;
  * declared detector with a score threshold of 0.01 and at most 100 boxes per image (mAP needs the
  * low-score tail; the declared NMS IoU is kept), and with a reference makes a second pass for the raw
  * outputs. A reference's raw outputs are computed once and kept (as floats) for later evaluations
- * against the same reference, which suits a search over many candidates; the raw outputs of the last
- * model evaluated are kept too, so that it can serve as the next reference without a second run.
+ * against the same reference file (same path, size and modification time), which suits a search over
+ * many candidates; the raw outputs of the last model evaluated are kept too, so that it can serve as
+ * the next reference without a second run. Memory: the reference's outputs for every sample (e.g.
+ * 200 samples of 1000 floats = 0.8 MB; a YOLOX grid of 300k floats per image, 1.2 MB per sample).
  *
  * <p>Not thread-safe: evaluate from one thread (ONNX Runtime parallelizes each run). Owns an
  * {@link InferenceEngine}; close the evaluator to release it (idempotent). The data is not owned.
@@ -73,6 +76,7 @@ public final class Evaluator implements AutoCloseable {
     private final EvalProgress progress;
     private final InferenceEngine engine;
     private final Map<RunKey, RawRun> references = new HashMap<>();
+    private final Map<ReferenceRequest, RunKey> referenceKeys = new HashMap<>();
     private RunKey lastKey;
     private RawRun lastRun;
 
@@ -151,6 +155,8 @@ public final class Evaluator implements AutoCloseable {
             Resolved resolved = resolve(model, session, pipelineFrom.or(() -> reference));
             pipelineSource = resolved.source();
             RunKey key = RunKey.of(model, resolved.declaration().spec());
+            // The reference first: it may be the last model evaluated, whose outputs are still kept.
+            Optional<RawRun> referenceRun = reference.map(file -> referenceRun(file, pipelineFrom));
             RawRun raw = null;
             if (task == Task.DETECT) {
                 latencies = detect(model, session, resolved, metrics);
@@ -163,14 +169,13 @@ public final class Evaluator implements AutoCloseable {
                     classify(model, session, resolved, raw, metrics);
                 }
             }
-            if (reference.isPresent()) {
-                RawRun referenceRun = referenceRun(reference.get(), pipelineFrom);
+            if (referenceRun.isPresent()) {
                 if (raw == null) {
                     raw = rawRun(model, session, resolved, key, "outputs");
                     lastKey = key;
                     lastRun = raw;
                 }
-                fidelity = compare(model, session, raw, reference.get(), referenceRun);
+                fidelity = compare(model, session, raw, reference.get(), referenceRun.get());
                 summarize(fidelity, session, resolved, task, metrics);
             }
         }
@@ -242,11 +247,11 @@ public final class Evaluator implements AutoCloseable {
     }
 
     /** A model file (path, size, modification time) run under one declaration. */
-    private record RunKey(Path file, long size, long modified, PipelineSpec spec) {
+    private record RunKey(Path file, long size, Instant modified, PipelineSpec spec) {
         static RunKey of(Path file, PipelineSpec spec) {
             try {
-                return new RunKey(file.toAbsolutePath().normalize(), Files.size(file),
-                        Files.getLastModifiedTime(file).toMillis(), spec);
+                Instant modified = Files.getLastModifiedTime(file).toInstant();
+                return new RunKey(file.toAbsolutePath().normalize(), Files.size(file), modified, spec);
             } catch (IOException e) {
                 throw new OptimizerException(OptimizerException.Code.IO, "Cannot read " + file + ": " + e.getMessage(), e);
             }
@@ -286,14 +291,25 @@ public final class Evaluator implements AutoCloseable {
         return Map.of();
     }
 
+    /** A reference's outputs: kept from an earlier call (no session is opened then), else computed and kept. */
     private RawRun referenceRun(Path reference, Optional<Path> pipelineFrom) {
+        ReferenceRequest request = new ReferenceRequest(RunKey.of(reference, PipelineSpec.none()), pipelineFrom);
+        RunKey known = referenceKeys.get(request);
+        if (known != null && references.containsKey(known)) {
+            return references.get(known);
+        }
         try (ModelSession session = engine.open(reference, config)) {
             Resolved resolved = resolve(reference, session, pipelineFrom);
             RunKey key = RunKey.of(reference, resolved.declaration().spec());
             RawRun run = rawRun(reference, session, resolved, key, "reference");
             references.put(key, run);
+            referenceKeys.put(request, key);
             return run;
         }
+    }
+
+    /** A reference file (its key without a declaration) with the pipeline source it was resolved with. */
+    private record ReferenceRequest(RunKey file, Optional<Path> pipelineFrom) {
     }
 
     // ---- classification ----
@@ -495,6 +511,7 @@ public final class Evaluator implements AutoCloseable {
     @Override
     public void close() {
         references.clear();
+        referenceKeys.clear();
         lastRun = null;
         lastKey = null;
         engine.close();

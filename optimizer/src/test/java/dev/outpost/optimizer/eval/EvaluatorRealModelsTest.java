@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.outpost.optimizer.OptimizerException;
+import dev.outpost.runtime.SessionConfig;
 import dev.outpost.testing.SharedFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -84,9 +87,21 @@ class EvaluatorRealModelsTest {
         Path fp32 = SharedFixtures.model("mlperftiny_ic_resnet8_fp32.onnx");
         Path qdq = SharedFixtures.model("mlperftiny_ic_resnet8_qdq.onnx");
         EvalData data = EvalData.open(SharedFixtures.data("cifar10-test-subset"), EvalData.ALL);
-        try (Evaluator evaluator = Evaluator.create(data)) {
+        List<String> finishedRuns = new ArrayList<>();
+        EvalProgress progress = (phase, done, total) -> {
+            if (done == total) {
+                finishedRuns.add(phase);
+            }
+        };
+        try (Evaluator evaluator = Evaluator.create(data, SessionConfig.defaults(), progress)) {
             EvalResult original = evaluator.evaluate(fp32);
             EvalResult quantized = evaluator.evaluate(qdq, Optional.of(fp32));
+            EvalResult again = evaluator.evaluate(qdq, Optional.of(fp32));
+
+            assertThat(finishedRuns).as("each model runs once: the outputs of the reference and of the last model"
+                    + " are kept").containsExactly("mlperftiny_ic_resnet8_fp32.onnx classify",
+                    "mlperftiny_ic_resnet8_qdq.onnx classify");
+            assertThat(again.metrics()).isEqualTo(quantized.metrics());
 
             report("cifar10-test-subset resnet8 fp32 top-1", original.top1().orElseThrow(), 0.751);
             report("cifar10-test-subset resnet8 qdq top-1", quantized.top1().orElseThrow(), 0.743);
