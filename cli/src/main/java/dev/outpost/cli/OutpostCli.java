@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InspectCommand.class,
             PredictCommand.class,
+            EvalCommand.class,
             BenchCommand.class,
             BenchDiffCommand.class,
             DemoCommand.class,
