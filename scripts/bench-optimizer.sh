@@ -9,11 +9,14 @@ outpost_find_jdk || exit 1
 export JAVA_HOME=$OUTPOST_JAVA_HOME
 cd "$root"
 mvn -B -ntp -q -o -pl optimizer -am test-compile -Dmaven.test.skip.exec=true
-cp=$(mvn -B -ntp -q -o -pl optimizer dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-cp="optimizer/target/classes:optimizer/target/test-classes:model-format/target/classes:runtime/target/classes:testing/target/classes:$cp"
+m2=${MAVEN_REPO:-$HOME/.m2/repository}
+version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" pom.xml | head -n 1; }
+cp="optimizer/target/classes:optimizer/target/test-classes:model-format/target/classes:runtime/target/classes"
+cp="$cp:testing/target/classes:$m2/com/google/protobuf/protobuf-java/$(version protobuf.version)/protobuf-java-$(version protobuf.version).jar"
+cp="$cp:$m2/com/microsoft/onnxruntime/onnxruntime/$(version onnxruntime.version)/onnxruntime-$(version onnxruntime.version).jar"
 models=${OUTPOST_MODELS:-$root/../shared/models}
 data=${OUTPOST_DATA:-$root/../shared/data}
 main=dev.outpost.optimizer.Int8SpeedupBenchmark
 [ "${FP16:-0}" = 1 ] && main=dev.outpost.optimizer.Fp16LatencyBenchmark
-exec taskset -c 0 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g \
+exec taskset -c 0 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g ${BENCH_JAVA_OPTS:-} \
   "-Doutpost.models=$models" "-Doutpost.data=$data" -cp "$cp" "$main" "$@"

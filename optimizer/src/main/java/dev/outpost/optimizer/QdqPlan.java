@@ -42,6 +42,11 @@ final class QdqPlan {
             Op.MAT_MUL, Op.ADD, Op.MUL, Op.CONCAT, Op.AVERAGE_POOL, Op.GLOBAL_AVERAGE_POOL, Op.SIGMOID, Op.LEAKY_RELU,
             Op.MAX_POOL, Op.RESIZE, Op.RESHAPE, Op.TRANSPOSE, Op.SQUEEZE, Op.UNSQUEEZE, Op.FLATTEN);
 
+    /** Operators that only join or rearrange values. */
+    private static final Set<Op> TAIL_OPS = java.util.EnumSet.of(Op.CONCAT, Op.RESHAPE, Op.TRANSPOSE, Op.FLATTEN,
+            Op.SQUEEZE, Op.UNSQUEEZE, Op.IDENTITY);
+
+    private final Set<Node> outputTail = new java.util.HashSet<>();
     final Set<String> activations = new LinkedHashSet<>();
     final Map<String, String> rangeSource = new LinkedHashMap<>();
     final Map<String, String> sameParamsAs = new LinkedHashMap<>();
@@ -52,29 +57,37 @@ final class QdqPlan {
     /** Output of an absorbed Relu/Clip to the tensor its readers will read instead. */
     private final Map<String, String> absorbedOutputs = new LinkedHashMap<>();
     final Map<String, Integer> quantizedOps = new LinkedHashMap<>();
+    /** The nodes that read quantized inputs, in topological order. */
+    final List<Node> quantizedNodes = new ArrayList<>();
     final Map<String, String> keptFloat = new LinkedHashMap<>();
 
     private final Graph graph;
     private final InferredTypes types;
     private final boolean perChannel;
+    private final Optional<Boolean> depthwisePerChannel;
+
+    /** Auto depthwise choice: per tensor when its weight SQNR is at most this far below per channel's. */
+    static final double DEPTHWISE_SQNR_MARGIN_DB = 3.0;
     private final Set<String> excludeOps;
     private final Set<String> excludeNodes;
     private final Set<String> graphOutputs = new LinkedHashSet<>();
 
-    private QdqPlan(Graph graph, InferredTypes types, boolean perChannel, Set<String> excludeOps,
-            Set<String> excludeNodes) {
+    private QdqPlan(Graph graph, InferredTypes types, boolean perChannel, Optional<Boolean> depthwisePerChannel,
+            Set<String> excludeOps, Set<String> excludeNodes) {
         this.graph = graph;
         this.types = types;
         this.perChannel = perChannel;
+        this.depthwisePerChannel = depthwisePerChannel;
         this.excludeOps = excludeOps;
         this.excludeNodes = excludeNodes;
         graph.outputs().forEach(output -> graphOutputs.add(output.name()));
     }
 
     /** Plans the quantization of a graph (nothing is changed). */
-    static QdqPlan of(Graph graph, InferredTypes types, boolean perChannel, Set<String> excludeOps,
-            Set<String> excludeNodes) {
-        QdqPlan plan = new QdqPlan(graph, types, perChannel, excludeOps, excludeNodes);
+    static QdqPlan of(Graph graph, InferredTypes types, boolean perChannel, Optional<Boolean> depthwisePerChannel,
+            Set<String> excludeOps, Set<String> excludeNodes) {
+        QdqPlan plan = new QdqPlan(graph, types, perChannel, depthwisePerChannel, excludeOps, excludeNodes);
+        plan.findOutputTail();
         for (Node node : graph.topologicalOrder()) {
             plan.visit(node);
         }
@@ -92,6 +105,11 @@ final class QdqPlan {
         return wanted;
     }
 
+    /** The tensor that readers of {@code tensor} will read once absorbed activations are gone. */
+    String readerOf(String tensor) {
+        return reader(tensor);
+    }
+
     /** The tensors whose ranges calibration must find. */
     Set<String> tensorsToCalibrate() {
         Set<String> wanted = new LinkedHashSet<>();
@@ -103,8 +121,41 @@ final class QdqPlan {
         return wanted;
     }
 
+    /**
+     * Marks the Concat and layout nodes between the last computing nodes and the graph outputs: a
+     * detector's head concatenates box coordinates (tens of pixels) with scores (0 to 1), and one
+     * 8-bit scale for both would erase the scores (YOLOX-nano mAP@0.5 0.52 to 0.04).
+     */
+    private void findOutputTail() {
+        List<Node> order = new ArrayList<>(graph.topologicalOrder());
+        java.util.Collections.reverse(order);
+        for (Node node : order) {
+            if (!node.domain().isEmpty() || node.op().filter(TAIL_OPS::contains).isEmpty()) {
+                continue;
+            }
+            boolean tail = true;
+            for (String out : node.outputs()) {
+                if (!graphOutputs.contains(out)) {
+                    List<Node> readers = graph.consumers(out);
+                    tail &= !readers.isEmpty() && outputTail.containsAll(readers);
+                }
+            }
+            if (tail) {
+                outputTail.add(node);
+            }
+        }
+    }
+
     private void visit(Node node) {
         if (absorbed.contains(node)) {
+            return;
+        }
+        if (outputTail.contains(node) && node.is(Op.CONCAT)) {
+            keptFloat.put(node.label(), "joins outputs on their way to a graph output (e.g. boxes and scores),"
+                    + " which need separate scales");
+            return;
+        }
+        if (outputTail.contains(node)) {
             return;
         }
         Optional<Op> op = node.op();
@@ -177,7 +228,12 @@ final class QdqPlan {
         }
         activation(node, 0);
         Initializer w = graph.initializer(weight).orElseThrow();
-        int axis = perChannel && channelAxis >= 0 && w.dims().length >= 2 ? channelAxis : -1;
+        boolean depthwise = node.is(Op.CONV) && node.attributeInt("group", 1) > 1
+                && node.attributeInt("group", 1) == w.dims()[0] && w.dims()[1] == 1;
+        boolean byChannel = perChannel && (!depthwise || depthwisePerChannel.orElseGet(
+                () -> WeightQuantization.sqnrDb(w.floats(), w.dims(), -1) + DEPTHWISE_SQNR_MARGIN_DB
+                        < WeightQuantization.sqnrDb(w.floats(), w.dims(), 0)));
+        int axis = byChannel && channelAxis >= 0 && w.dims().length >= 2 ? channelAxis : -1;
         weights.add(new ConstantUse(node, 1, axis));
         if (node.inputCount() > 2 && !node.input(2).isEmpty()) {
             Optional<Initializer> bias = graph.initializer(node.input(2));
@@ -228,7 +284,8 @@ final class QdqPlan {
      */
     private boolean readByQuantizedOp(String tensor) {
         for (Node reader : graph.consumers(tensor)) {
-            boolean excluded = excludeNodes.contains(reader.name()) || excludeOps.contains(reader.opType());
+            boolean excluded = excludeNodes.contains(reader.name()) || excludeOps.contains(reader.opType())
+                    || outputTail.contains(reader);
             if (!excluded && reader.domain().isEmpty() && reader.op().filter(QUANTIZED_READERS::contains).isPresent()) {
                 return true;
             }
@@ -264,6 +321,7 @@ final class QdqPlan {
 
     private void count(Node node) {
         quantizedOps.merge(node.opType(), 1, Integer::sum);
+        quantizedNodes.add(node);
     }
 
     private boolean isFloatConstant(String tensor) {

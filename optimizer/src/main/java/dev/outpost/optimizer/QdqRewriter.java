@@ -41,6 +41,41 @@ final class QdqRewriter {
         this.types = types;
     }
 
+    /** A rewriter that only adds shadow copies (see {@link #shadowInput}); the graph's nodes stay as they are. */
+    static QdqRewriter forShadows(Graph graph, QdqPlan plan, Map<String, TensorRange> ranges, Types types) {
+        return new QdqRewriter(graph, plan, ranges, Map.of(), types);
+    }
+
+    /**
+     * A quantize-dequantize copy of input {@code index} of {@code node} as the rewrite would make it
+     * (activation through its Q/DQ parameters, weight through its 8-bit form), without rewiring any
+     * reader; the input itself when the plan does not quantize it.
+     */
+    String shadowInput(dev.outpost.model.Node node, int index) {
+        String tensor = node.input(index);
+        for (QdqPlan.ConstantUse use : plan.weights) {
+            if (use.node() == node && use.input() == index) {
+                Initializer init = graph.initializer(tensor).orElseThrow();
+                String key = tensor + "#" + use.axis();
+                WeightQuantization.Quantized q = quantizedWeights.computeIfAbsent(key, k -> WeightQuantization.quantize(
+                        init.floats(), init.dims(), use.axis(), types.weights(), true, types.reduceRange()));
+                return dequantizedConstant(key, tensor, init.dims(), q, use.axis());
+            }
+        }
+        String reader = plan.readerOf(tensor);
+        if (!plan.activations.contains(reader)) {
+            return tensor;
+        }
+        return dequantizedConstants.computeIfAbsent("shadow#" + reader, k -> {
+            String[] names = parameterInitializers(reader);
+            String quantized = graph.uniqueName(reader + "_shadow_quantized");
+            String dequantized = graph.uniqueName(reader + "_shadow");
+            graph.add(Op.QUANTIZE_LINEAR, List.of(reader, names[0], names[1]), List.of(quantized), Map.of());
+            graph.add(Op.DEQUANTIZE_LINEAR, List.of(quantized, names[0], names[1]), List.of(dequantized), Map.of());
+            return dequantized;
+        });
+    }
+
     /** Rewrites the graph in place. */
     static void apply(Graph graph, QdqPlan plan, Map<String, TensorRange> ranges, Map<String, double[]> channelMeans,
             Types types) {

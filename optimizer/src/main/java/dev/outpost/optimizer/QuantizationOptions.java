@@ -21,13 +21,18 @@ import java.util.Set;
  * @param excludeOps operator types kept in float
  * @param excludeNodes node names kept in float
  * @param preOptimize run ONNX Runtime's basic graph optimizations (constant folding, BatchNorm folding) first
+ * @param depthwisePerChannel with per-channel on, whether depthwise convolutions get per-channel weights too.
+ *     ONNX Runtime's int8 depthwise kernels are much slower with them on x86 (MobileNetV2 int8 1.7x instead
+ *     of 2.1x faster than fp32), but some models need them (YOLOX-nano). Empty (the default) decides per
+ *     layer: per tensor when that loses at most {@value QdqPlan#DEPTHWISE_SQNR_MARGIN_DB} dB of weight SQNR
+ *     against per channel, i.e. when the channels' ranges are alike
  * @param biasCorrection subtract from each Conv/Gemm bias the expected shift its weight rounding causes
  *     ({@code (W_q - W) * E[x]} with the input's channel means from calibration)
  */
 public record QuantizationOptions(Mode mode, CalibrationMethod method, double percentile, int bins,
         int quantizedBins, boolean perChannel, QuantType weights, QuantType activations,
         Optional<Boolean> reduceRange, TargetIsa target, Set<String> excludeOps, Set<String> excludeNodes,
-        boolean preOptimize, boolean biasCorrection) {
+        boolean preOptimize, Optional<Boolean> depthwisePerChannel, boolean biasCorrection) {
 
     /** Static or dynamic quantization. */
     public enum Mode {
@@ -90,7 +95,8 @@ public record QuantizationOptions(Mode mode, CalibrationMethod method, double pe
                 + (method == CalibrationMethod.PERCENTILE ? ",percentile=" + percentile : "")
                 + (method != CalibrationMethod.MINMAX ? ",bins=" + bins : "")
                 + (method == CalibrationMethod.ENTROPY ? ",quantized_bins=" + quantizedBins : "")
-                + ",per_channel=" + perChannel + ",weights=" + weights + ",activations=" + activations
+                + ",per_channel=" + perChannel + (perChannel ? ",depthwise_per_channel=" + depthwisePerChannel.map(String::valueOf).orElse("auto") : "")
+                + ",weights=" + weights + ",activations=" + activations
                 + ",reduce_range=" + effectiveReduceRange() + ",target=" + target.name().toLowerCase(java.util.Locale.ROOT)
                 + (excludeOps.isEmpty() ? "" : ",exclude_ops=" + String.join("|", new java.util.TreeSet<>(excludeOps)))
                 + (excludeNodes.isEmpty() ? "" : ",exclude_nodes=" + String.join("|",
@@ -114,6 +120,7 @@ public record QuantizationOptions(Mode mode, CalibrationMethod method, double pe
         private Set<String> excludeNodes = Set.of();
         private boolean preOptimize = true;
         private boolean biasCorrection = true;
+        private Optional<Boolean> depthwisePerChannel = Optional.empty();
 
         private Builder() {
         }
@@ -184,6 +191,11 @@ public record QuantizationOptions(Mode mode, CalibrationMethod method, double pe
             return this;
         }
 
+        public Builder depthwisePerChannel(boolean value) {
+            this.depthwisePerChannel = Optional.of(value);
+            return this;
+        }
+
         public Builder biasCorrection(boolean value) {
             this.biasCorrection = value;
             return this;
@@ -193,7 +205,7 @@ public record QuantizationOptions(Mode mode, CalibrationMethod method, double pe
         public QuantizationOptions build() {
             return new QuantizationOptions(mode, method, percentile, bins, quantizedBins, perChannel, weights,
                     activations, reduceRange, target != null ? target : TargetIsa.detect(), excludeOps, excludeNodes,
-                    preOptimize, biasCorrection);
+                    preOptimize, depthwisePerChannel, biasCorrection);
         }
     }
 }

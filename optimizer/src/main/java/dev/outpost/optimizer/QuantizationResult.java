@@ -20,11 +20,15 @@ import java.util.Map;
  * @param calibratedTensors the number of activation ranges calibrated
  * @param fusedOps the operator histogram of the quantized model after ONNX Runtime's extended graph
  *     optimizations, which shows whether the QDQ groups were fused into integer kernels (QLinearConv, ...)
+ * @param sensitive with mixed precision: the ten most sensitive nodes and their SQNR, most sensitive first
+ * @param baseline with mixed precision: the fp32 model's metric; NaN otherwise
+ * @param mixedPrecision with mixed precision: every configuration tried and its metric
  * @param elapsed wall time of the whole run
  */
 public record QuantizationResult(Path source, Path output, long sourceBytes, long outputBytes, String typeChoice,
         List<String> opsetChanges, Map<String, Integer> quantizedOps, Map<String, String> keptFloat,
-        String calibration, int calibratedTensors, Map<String, Integer> fusedOps, Duration elapsed) {
+        String calibration, int calibratedTensors, Map<String, Integer> fusedOps, List<String> sensitive,
+        double baseline, List<AccuracyBudget.Step> mixedPrecision, Duration elapsed) {
 
     /** Copies the collections. */
     public QuantizationResult {
@@ -32,6 +36,8 @@ public record QuantizationResult(Path source, Path output, long sourceBytes, lon
         quantizedOps = Map.copyOf(quantizedOps);
         keptFloat = Map.copyOf(keptFloat);
         fusedOps = Map.copyOf(fusedOps);
+        sensitive = List.copyOf(sensitive);
+        mixedPrecision = List.copyOf(mixedPrecision);
     }
 
     /** Output size over input size. */

@@ -60,6 +60,17 @@ public final class Quantizer {
      */
     public QuantizationResult quantize(Path source, Path output, QuantizationOptions options, CalibrationData data,
             Consumer<Progress> progress) {
+        return quantize(source, output, options, data, null, progress);
+    }
+
+    /**
+     * Like {@link #quantize(Path, Path, QuantizationOptions, CalibrationData, Consumer)}, with mixed
+     * precision when {@code budget} is given (static only): the nodes are ranked by {@link Sensitivity}
+     * and the most sensitive 1, 2, 4, ... stay float until the metric is within the budget of the fp32
+     * model's (all float always is, so this ends).
+     */
+    public QuantizationResult quantize(Path source, Path output, QuantizationOptions options, CalibrationData data,
+            AccuracyBudget budget, Consumer<Progress> progress) {
         long started = System.nanoTime();
         if (options.mode() == QuantizationOptions.Mode.STATIC && data == null) {
             throw new OptimizerException(OptimizerException.Code.BAD_DATA,
@@ -67,15 +78,23 @@ public final class Quantizer {
         }
         String sourceSha = PassSupport.sha256(source);
         OnnxModel model = load(source, options.preOptimize());
+        nameUnnamedNodes(model);
         InferredTypes types = inferTypes(model);
         List<String> upgrades = upgrade(model, types, options);
         String calibration = "";
         int calibratedCount = 0;
         Map<String, Integer> quantizedOps;
         Map<String, String> keptFloat;
+        List<AccuracyBudget.Step> steps = new java.util.ArrayList<>();
+        List<String> sensitive = List.of();
+        double baseline = Double.NaN;
         if (options.mode() == QuantizationOptions.Mode.STATIC) {
-            QdqPlan plan = QdqPlan.of(model.graph(), types, options.perChannel(), options.excludeOps(),
-                    options.excludeNodes());
+            QdqRewriter.Types qtypes = new QdqRewriter.Types(options.activations(), options.weights(),
+                    options.effectiveReduceRange());
+            java.util.function.BiFunction<dev.outpost.model.Graph, java.util.Set<String>, QdqPlan> planner =
+                    (graph, exclude) -> QdqPlan.of(graph, types, options.perChannel(), options.depthwisePerChannel(),
+                            options.excludeOps(), exclude);
+            QdqPlan plan = planner.apply(model.graph(), options.excludeNodes());
             if (plan.quantizedOps.isEmpty()) {
                 throw new OptimizerException(OptimizerException.Code.UNSUPPORTED_MODEL, "Nothing to quantize in "
                         + source + ": no Conv, Gemm, MatMul, Add, Mul, Concat or pooling node with float inputs"
@@ -86,9 +105,47 @@ public final class Quantizer {
             Calibrator.Result calibrated = calibrator.calibrate(model, plan.tensorsToCalibrate(),
                     options.biasCorrection() ? plan.tensorsForBiasCorrection() : java.util.Set.of(), data,
                     step -> progress.accept(new Progress(step.stage(), step.done(), step.total())));
-            Map<String, TensorRange> ranges = calibrated.ranges();
-            QdqRewriter.apply(model.graph(), plan, ranges, calibrated.channelMeans(), new QdqRewriter.Types(
-                    options.activations(), options.weights(), options.effectiveReduceRange()));
+            Map<String, TensorRange> ranges = new java.util.HashMap<>(calibrated.ranges());
+            OnnxModel fp32 = model;
+            if (budget == null) {
+                QdqRewriter.apply(model.graph(), plan, ranges, calibrated.channelMeans(), qtypes);
+            } else {
+                List<Sensitivity.NodeSqnr> ranking = Sensitivity.measure(engine, fp32,
+                        graph -> planner.apply(graph, options.excludeNodes()), ranges, qtypes, data, 16);
+                sensitive = ranking.stream().limit(10).map(n -> String.format(java.util.Locale.ROOT, "%s %.1f dB",
+                        n.label(), n.sqnrDb())).toList();
+                baseline = budget.evaluate().applyAsDouble(source);
+                progress.accept(new Progress("mixed precision: fp32 " + budget.metric() + " " + baseline, 0,
+                        ranking.size()));
+                model = null;
+                for (int k = 0; model == null; k = k == 0 ? 1 : Math.min(ranking.size(), k * 2)) {
+                    java.util.Set<String> exclude = new java.util.HashSet<>(options.excludeNodes());
+                    ranking.subList(0, k).forEach(n -> exclude.add(n.node()));
+                    OnnxModel candidate = fp32.copy();
+                    QdqPlan candidatePlan = planner.apply(candidate.graph(), exclude);
+                    java.util.Set<String> missing = new java.util.LinkedHashSet<>(candidatePlan.tensorsToCalibrate());
+                    missing.removeAll(ranges.keySet());
+                    if (!missing.isEmpty()) {
+                        // a Relu no longer absorbed into a float node's output needs its own range
+                        ranges.putAll(calibrator.calibrate(fp32, missing, java.util.Set.of(), data, step -> { }).ranges());
+                    }
+                    QdqRewriter.apply(candidate.graph(), candidatePlan, ranges, calibrated.channelMeans(), qtypes);
+                    keepPipelineDeclaration(source, candidate);
+                    double metric = evaluateCandidate(candidate, budget);
+                    steps.add(new AccuracyBudget.Step(k, metric));
+                    progress.accept(new Progress("mixed precision: " + k + " most sensitive nodes float, "
+                            + budget.metric() + " " + metric, k, ranking.size()));
+                    if (baseline - metric <= budget.maxDrop() || k == ranking.size()) {
+                        model = candidate;
+                        plan = candidatePlan;
+                        for (Sensitivity.NodeSqnr node : ranking.subList(0, k)) {
+                            plan.keptFloat.put(node.label(), String.format(java.util.Locale.ROOT,
+                                    "mixed precision: among the %d most sensitive nodes (SQNR %.1f dB)", k,
+                                    node.sqnrDb()));
+                        }
+                    }
+                }
+            }
             calibration = data.description();
             calibratedCount = ranges.size();
             quantizedOps = plan.quantizedOps;
@@ -110,8 +167,22 @@ public final class Quantizer {
         Map<String, Integer> fused = fusedOps(model);
         PassSupport.write(model, output);
         return new QuantizationResult(source, output, size(source), size(output), options.typeChoice(), upgrades,
-                quantizedOps, keptFloat, calibration, calibratedCount, fused,
+                quantizedOps, keptFloat, calibration, calibratedCount, fused, sensitive, baseline, steps,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private static double evaluateCandidate(OnnxModel candidate, AccuracyBudget budget) {
+        Path temp = null;
+        try {
+            temp = Files.createTempFile("outpost-mixed-", ".onnx");
+            candidate.write(temp);
+            return budget.evaluate().applyAsDouble(temp);
+        } catch (IOException e) {
+            throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
+                    + e.getMessage(), e);
+        } finally {
+            deleteQuietly(temp);
+        }
     }
 
     private OnnxModel load(Path source, boolean preOptimize) {
@@ -142,6 +213,15 @@ public final class Quantizer {
                     + e.getMessage(), e);
         } finally {
             deleteQuietly(temp);
+        }
+    }
+
+    /** Gives every unnamed node a name from its first output, so that reports and --exclude-node can name it. */
+    private static void nameUnnamedNodes(OnnxModel model) {
+        for (Node node : model.graph().nodes()) {
+            if (node.name().isEmpty() && node.outputCount() > 0) {
+                node.setName(node.opType() + ":" + node.output(0));
+            }
         }
     }
 

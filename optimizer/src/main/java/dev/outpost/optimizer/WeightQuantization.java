@@ -54,6 +54,25 @@ final class WeightQuantization {
         return new Quantized(data, new QuantParams(type, scales, zeroPoints, axis));
     }
 
+    /** The SQNR (dB) of symmetric int8 quantization of a weight, per tensor (axis -1) or per channel. */
+    static double sqnrDb(float[] values, long[] dims, int axis) {
+        Quantized q = quantize(values, dims, axis, QuantType.INT8, true, false);
+        int channels = axis < 0 ? 1 : (int) dims[axis];
+        long inner = 1;
+        for (int d = axis + 1; d < dims.length && axis >= 0; d++) {
+            inner *= dims[d];
+        }
+        double signal = 0;
+        double noise = 0;
+        for (int i = 0; i < values.length; i++) {
+            int c = channelOf(i, channels, inner);
+            double back = q.params().scale(c) * (q.data()[i] - q.params().zeroPoint(c));
+            signal += (double) values[i] * values[i];
+            noise += (back - values[i]) * (back - values[i]);
+        }
+        return noise == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(signal / noise);
+    }
+
     /** The int32 bias for an input scale and (per-channel or per-tensor) weight scales. */
     static int[] quantizeBias(float[] bias, float inputScale, QuantParams weight, float[] biasScalesOut) {
         int[] out = new int[bias.length];

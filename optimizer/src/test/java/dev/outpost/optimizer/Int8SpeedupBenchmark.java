@@ -94,8 +94,20 @@ public final class Int8SpeedupBenchmark {
             float low, float high) throws Exception {
         Path int8 = work.resolve(fp32.getFileName().toString().replace(".onnx", "-int8.onnx"));
         long start = System.nanoTime();
-        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, QuantizationOptions.builder().build(),
-                data, p -> { });
+        QuantizationOptions.Builder options = QuantizationOptions.builder();
+        if (System.getProperty("int8.activations") != null) {
+            options.activations(QuantType.parse(System.getProperty("int8.activations")));
+        }
+        if (System.getProperty("int8.perchannel") != null) {
+            options.perChannel(Boolean.parseBoolean(System.getProperty("int8.perchannel")));
+        }
+        if (System.getProperty("int8.depthwise") != null) {
+            options.depthwisePerChannel(Boolean.parseBoolean(System.getProperty("int8.depthwise")));
+        }
+        if (System.getProperty("int8.exclude") != null) {
+            options.excludeOps(java.util.Set.of(System.getProperty("int8.exclude").split(",")));
+        }
+        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, options.build(), data, p -> { });
         double seconds = (System.nanoTime() - start) / 1e9;
         List<Path> variants = new ArrayList<>(List.of(fp32, int8));
         if (peer != null) {
@@ -133,22 +145,26 @@ public final class Int8SpeedupBenchmark {
             for (Path variant : variants) {
                 sessions.add(engine.open(variant, config));
             }
-            Map<String, Tensor> inputs = Fidelity.randomInputs(sessions.get(0).inputs(),
-                    Fidelity.Options.defaults().withRange(low, high), new java.util.SplittableRandom(7));
+            // each variant gets its own inputs (a shipped peer may take NHWC), from the same seed
+            List<Map<String, Tensor>> inputs = new ArrayList<>();
+            for (ModelSession session : sessions) {
+                inputs.add(Fidelity.randomInputs(session.inputs(), Fidelity.Options.defaults().withRange(low, high),
+                        new java.util.SplittableRandom(7)));
+            }
             try {
-                for (ModelSession session : sessions) {
-                    Fp16LatencyBenchmark.block(session, inputs, 0.3);
+                for (int v = 0; v < sessions.size(); v++) {
+                    Fp16LatencyBenchmark.block(sessions.get(v), inputs.get(v), 0.3);
                 }
                 double[][] p50 = new double[variants.size()][REPEATS];
                 for (int repeat = 0; repeat < REPEATS; repeat++) {
                     for (int v = 0; v < sessions.size(); v++) {
-                        double[] times = Fp16LatencyBenchmark.block(sessions.get(v), inputs, 0.5);
+                        double[] times = Fp16LatencyBenchmark.block(sessions.get(v), inputs.get(v), 0.5);
                         p50[v][repeat] = times[times.length / 2];
                     }
                 }
                 return p50;
             } finally {
-                inputs.values().forEach(Tensor::close);
+                inputs.forEach(set -> set.values().forEach(Tensor::close));
             }
         } finally {
             sessions.forEach(ModelSession::close);

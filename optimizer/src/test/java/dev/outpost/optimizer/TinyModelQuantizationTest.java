@@ -100,8 +100,11 @@ class TinyModelQuantizationTest {
         Path int8 = dir.resolve("int8-" + fp32.getFileName());
         CalibrationData data = ImageCalibrationData.of(fp32, engine, calibration.images().size(),
                 calibration.images()::get, calibration.images().size() + " images", "test");
-        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, QuantizationOptions.builder().build(),
-                data, p -> { });
+        QuantizationOptions.Builder options = QuantizationOptions.builder();
+        if (System.getProperty("int8.depthwise") != null) {
+            options.depthwisePerChannel(Boolean.parseBoolean(System.getProperty("int8.depthwise")));
+        }
+        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, options.build(), data, p -> { });
         double before = QuantAccuracy.top1Percent(engine, fp32, eval.images(), eval.labels());
         double after = QuantAccuracy.top1Percent(engine, int8, eval.images(), eval.labels());
         System.out.printf("%s fp32 %.2f%% int8 %.2f%% (%d images); size %.2f; integer kernels %d, unfused Q/DQ %d;"
