@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.optimizer.AccuracyBudget;
 import dev.outpost.optimizer.CalibrationData;
 import dev.outpost.optimizer.CalibrationMethod;
 import dev.outpost.optimizer.Fidelity;
@@ -13,6 +14,10 @@ import dev.outpost.optimizer.QuantizationOptions;
 import dev.outpost.optimizer.QuantizationResult;
 import dev.outpost.optimizer.Quantizer;
 import dev.outpost.optimizer.TargetIsa;
+import dev.outpost.optimizer.eval.EvalData;
+import dev.outpost.optimizer.eval.EvalResult;
+import dev.outpost.optimizer.eval.Evaluator;
+import dev.outpost.optimizer.eval.Task;
 import dev.outpost.runtime.InferenceEngine;
 import dev.outpost.runtime.ModelSession;
 import dev.outpost.runtime.Npy;
@@ -140,6 +145,26 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--exclude-node", paramLabel = "NAME", split = ",", description = "Node names to keep in float.")
     List<String> excludeNodes = List.of();
 
+    @Option(names = "--depthwise-per-channel", negatable = true, paramLabel = "",
+            description = "Per-channel weights for depthwise convolutions too (default: decided per layer: per tensor"
+                    + " when the channels' weight ranges are alike, since ONNX Runtime's per-channel depthwise int8"
+                    + " kernels are slower).")
+    Boolean depthwisePerChannel;
+
+    @Option(names = "--max-accuracy-drop", paramLabel = "POINTS",
+            description = "Mixed precision: keep the most quantization-sensitive nodes in fp32 until the drop on"
+                    + " --eval-data is at most this (top-1 in percentage points for classifiers, mAP@0.5 for"
+                    + " detectors).")
+    Double maxAccuracyDrop;
+
+    @Option(names = "--eval-data", paramLabel = "DIR|FILE",
+            description = "Labeled data for --max-accuracy-drop, in any format 'outpost eval' reads.")
+    Path evalData;
+
+    @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "500",
+            description = "At most N evaluation samples per step of the search (default: ${DEFAULT-VALUE}).")
+    int evalLimit;
+
     @Option(names = "--no-bias-correction", description = "Do not correct biases for weight rounding.")
     boolean noBiasCorrection;
 
@@ -188,6 +213,13 @@ final class OptimizeCommand implements Callable<Integer> {
             throw new CliException("--format ort needs --graph-opt basic|extended|all (ONNX Runtime writes the format)");
         }
         QuantizationOptions quantization = int8 == null ? null : quantizationOptions();
+        if ((maxAccuracyDrop == null) != (evalData == null)) {
+            throw new CliException("--max-accuracy-drop and --eval-data go together: the drop is measured on that data");
+        }
+        if (maxAccuracyDrop != null && (quantization == null || quantization.mode() != QuantizationOptions.Mode.STATIC)) {
+            throw new CliException("--max-accuracy-drop needs --int8 static (mixed precision keeps nodes of a static"
+                    + " int8 model in fp32)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Path> temporary = new ArrayList<>();
@@ -206,8 +238,24 @@ final class OptimizeCommand implements Callable<Integer> {
             if (quantization != null) {
                 Path next = stage(temporary, "int8");
                 data = quantization.mode() == QuantizationOptions.Mode.STATIC ? calibrationData(engine, current) : null;
-                QuantizationResult result = new Quantizer(engine).quantize(current, next, quantization, data,
-                        progress -> progress(err, progress));
+                QuantizationResult result;
+                if (maxAccuracyDrop != null) {
+                    try (Evaluator evaluator = Evaluator.create(EvalData.open(evalData, EvalData.ALL == evalLimit
+                            ? EvalData.ALL : evalLimit))) {
+                        Path reference = current;
+                        String metric = evaluator.data().task() == Task.DETECT ? EvalResult.MAP50 : EvalResult.TOP1;
+                        double scale = metric.equals(EvalResult.TOP1) ? 100 : 1;
+                        AccuracyBudget budget = new AccuracyBudget(maxAccuracyDrop, metric, candidate -> scale
+                                * evaluator.evaluate(candidate, java.util.Optional.empty(), java.util.Optional.of(reference))
+                                        .metric(metric).orElseThrow(() -> new CliException("--eval-data "
+                                                + evalData + " has no labels to measure " + metric + " on")));
+                        result = new Quantizer(engine).quantize(current, next, quantization, data, budget,
+                                progress -> progress(err, progress));
+                    }
+                } else {
+                    result = new Quantizer(engine).quantize(current, next, quantization, data,
+                            progress -> progress(err, progress));
+                }
                 printQuantization(out, result);
                 current = next;
             }
@@ -277,6 +325,9 @@ final class OptimizeCommand implements Callable<Integer> {
                     .preOptimize(!noPreOptimize);
             if (reduceRange != null) {
                 builder.reduceRange(reduceRange);
+            }
+            if (depthwisePerChannel != null) {
+                builder.depthwisePerChannel(depthwisePerChannel);
             }
             return builder.build();
         } catch (OptimizerException e) {
@@ -369,7 +420,20 @@ final class OptimizeCommand implements Callable<Integer> {
                 result.calibratedTensors(), result.calibration().isEmpty() ? "run time (dynamic)" : result.calibration());
         out.printf("         ONNX Runtime runs %d integer kernels; %d Q/DQ left unfused%n", result.integerKernels(),
                 result.unfusedQdq());
-        result.keptFloat().forEach((node, why) -> out.printf("         kept float: %s: %s%n", node, why));
+        if (!result.mixedPrecision().isEmpty()) {
+            out.printf("         mixed precision: fp32 %.3f; %s%n", result.baseline(), result.mixedPrecision().stream()
+                    .map(step -> step.keptFloat() + " float -> " + String.format(Locale.ROOT, "%.3f", step.metric()))
+                    .collect(java.util.stream.Collectors.joining(", ")));
+            out.printf("         most sensitive: %s%n", String.join(", ", result.sensitive()));
+        }
+        int shown = 0;
+        for (Map.Entry<String, String> kept : result.keptFloat().entrySet()) {
+            if (shown++ == 20) {
+                out.printf("         ... and %d more nodes kept float%n", result.keptFloat().size() - 20);
+                break;
+            }
+            out.printf("         kept float: %s: %s%n", kept.getKey(), kept.getValue());
+        }
     }
 
     /** Size and fidelity of the output against the original, then single-thread latency of both. */

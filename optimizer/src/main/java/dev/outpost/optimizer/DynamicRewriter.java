@@ -59,8 +59,9 @@ final class DynamicRewriter {
                 kept.put(node.label(), "Gemm with transA");
                 continue;
             }
+            String opType = node.opType();
             rewrite(graph, node, weight, gemm, options, dynamicInputs);
-            quantized.merge(node.opType(), 1, Integer::sum);
+            quantized.merge(opType, 1, Integer::sum);
         }
         graph.sortTopologically();
         graph.removeUnusedInitializers();
