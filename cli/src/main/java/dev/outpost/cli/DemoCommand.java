@@ -44,8 +44,9 @@ import picocli.CommandLine.Spec;
         name = "demo",
         sortOptions = false,
         description = {
-            "Walk a model through what Outpost does: inspect it, run it on images with timings, then serve it"
-                    + " on this machine and send it the same images over REST and gRPC.",
+            "Walk a model through what Outpost does: inspect it, run it on images with timings, quantize a"
+                    + " classifier to int8 and evaluate fp32 against int8 on labeled images, then serve the models"
+                    + " on this machine and send them the same images over REST and gRPC.",
             "",
             "Models come from --model/--images; else from the models folder (OUTPOST_MODELS, default"
                     + " ../shared/models: squeezenet1.0-fp32 on imagenet-samples and yolox_nano on"
@@ -57,7 +58,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  outpost demo",
             "  outpost demo --model my.onnx --images photos/ --limit 10",
-            "  outpost demo --no-serve                   # inspect and predict only",
+            "  outpost demo --no-serve                   # without the serving stage",
+            "  outpost demo --no-optimize --no-serve     # inspect and predict only",
             "  OUTPOST_MODELS=/nowhere outpost demo      # the built-in model"
         })
 final class DemoCommand implements Callable<Integer> {
@@ -78,6 +80,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-serve", description = "Skip the serving stage (an in-process server on free"
             + " 127.0.0.1 ports, asked over REST and gRPC).")
     boolean noServe;
+
+    @Option(names = "--no-optimize", description = "Skip the optimize and eval stages (static int8 of the"
+            + " classifier, then fp32 and int8 top-1 on the labeled images).")
+    boolean noOptimize;
 
     private final Locations locations;
 
@@ -113,6 +119,10 @@ final class DemoCommand implements Callable<Integer> {
                         Runtime.getRuntime().availableProcessors());
                 for (Walk walk : walks) {
                     walk(engine, walk, out);
+                    Path labeled = walk.imageSource().isEmpty() ? null : Path.of(walk.imageSource());
+                    if (!noOptimize && labeled != null && Files.isRegularFile(labeled.resolve("labels.csv"))) {
+                        new DemoOptimizeStage(engine, out).run(walk.model(), labeled, 200);
+                    }
                 }
                 if (!noServe) {
                     new DemoServeStage(engine, out).run(walks,
