@@ -465,7 +465,7 @@ final class OptimizeCommand implements Callable<Integer> {
         out.printf("  fidelity   %s (on %s; accuracy: 'outpost eval')%n",
                 fidelity.outputs().isEmpty() ? "no numeric outputs" : fidelity.outputs().get(0), on);
         double[] latency = Latency.pairedMedians(engine, model, output, 20);
-        out.printf("  latency    p50 %.2f ms -> %.2f ms (%.2fx faster), one thread, interleaved%n", latency[0],
+        out.printf("  latency    p50 %.2f ms -> %.2f ms (speed-up %.2fx), one thread, interleaved%n", latency[0],
                 latency[1], latency[0] / latency[1]);
     }
 
