@@ -37,6 +37,13 @@ final class DynamicRewriter {
             if (!node.domain().isEmpty()) {
                 continue;
             }
+            if (node.is(Op.GATHER) && gatherTable(graph, node)) {
+                if (!options.excludeNodes().contains(node.name()) && !options.excludeOps().contains("Gather")) {
+                    quantizeGather(graph, node, options);
+                    quantized.merge("Gather", 1, Integer::sum);
+                }
+                continue;
+            }
             boolean matMul = node.is(Op.MAT_MUL);
             boolean gemm = node.is(Op.GEMM);
             if (!matMul && !gemm) {
@@ -142,6 +149,35 @@ final class DynamicRewriter {
             graph.addInitializer(addend, TensorData.ofFloats(values, c.dims()));
         }
         graph.add(Op.ADD, List.of(product, addend), List.of(output), Map.of());
+    }
+
+    /** A Gather from a float constant table of at least 1024 values (an embedding). */
+    private static boolean gatherTable(Graph graph, Node node) {
+        boolean graphOutput = graph.outputs().stream().anyMatch(o -> o.name().equals(node.output(0)));
+        return !graphOutput && graph.initializer(node.input(0))
+                .filter(t -> t.elementType() == ElementType.FLOAT && t.elementCount() >= 1024 && t.dims().length >= 2)
+                .isPresent();
+    }
+
+    /**
+     * An embedding table stored as int8 (one symmetric scale for the table): the Gather picks int8 rows
+     * and a DequantizeLinear turns only those into float, so the table costs a quarter of its size.
+     */
+    private static void quantizeGather(Graph graph, Node node, QuantizationOptions options) {
+        Initializer table = graph.initializer(node.input(0)).orElseThrow();
+        WeightQuantization.Quantized q = WeightQuantization.quantize(table.floats(), table.dims(), -1,
+                QuantType.INT8, true, false);
+        String name = table.name();
+        String data = graph.uniqueName(name + "_quantized");
+        graph.addInitializer(data, TensorData.ofBytes(ElementType.INT8, q.data(), table.dims()));
+        String scale = graph.uniqueName(name + "_scale");
+        graph.addInitializer(scale, TensorData.ofFloats(new float[] {q.params().scale(0)}));
+        String zero = graph.uniqueName(name + "_zero_point");
+        graph.addInitializer(zero, TensorData.ofBytes(ElementType.INT8, new byte[] {0}));
+        String output = node.output(0);
+        node.setInput(0, data);
+        graph.insertAfter(output, Op.DEQUANTIZE_LINEAR, List.of(scale, zero),
+                graph.uniqueName(output + "_dequantized"), Map.of());
     }
 
     private static float[] transpose(float[] values, int rows, int cols) {
