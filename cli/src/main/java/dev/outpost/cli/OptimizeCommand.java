@@ -90,8 +90,9 @@ final class OptimizeCommand implements Callable<Integer> {
     String int8;
 
     @Option(names = "--calibration", paramLabel = "DIR|FILE|random",
-            description = "Static int8: a folder of images (run through the model's pipeline), a .npy file or a"
-                    + " folder of .npy files (one sample each, for a one-input model), or 'random'.")
+            description = "Static int8: a folder of images (run through the model's pipeline), a data set that"
+                    + " 'outpost eval' reads (MNIST idx, Visual Wake Words), a .npy file or a folder of .npy files (one"
+                    + " sample each, for a one-input model), or 'random'.")
     String calibration;
 
     @Option(names = "--samples", paramLabel = "N", defaultValue = "100",
@@ -346,6 +347,13 @@ final class OptimizeCommand implements Callable<Integer> {
             throw new CliException("--calibration " + calibration + ": no such file or folder");
         }
         List<Path> npy = npyFiles(path);
+        if (npy.isEmpty() && isLabeledDataSet(path)) {
+            // MNIST idx or Visual Wake Words: read by the eval package, which knows their quirks
+            EvalData set = EvalData.open(path, samples);
+            List<dev.outpost.runtime.Image> images = set.images();
+            return ImageCalibrationData.of(source, engine, images.size(), images::get, images.size() + " images of "
+                    + set.describe(), "dataset:" + set.format() + ":" + path.toAbsolutePath() + ":" + images.size());
+        }
         if (npy.isEmpty()) {
             return ImageCalibrationData.folder(source, engine, path, samples, swapRb);
         }
@@ -358,6 +366,20 @@ final class OptimizeCommand implements Callable<Integer> {
                     + " has " + inputs.size());
         }
         return npyData(inputs.get(0).name(), npy.subList(0, Math.min(samples, npy.size())));
+    }
+
+    private static boolean isLabeledDataSet(Path path) {
+        if (!Files.isDirectory(path)) {
+            return false;
+        }
+        if (Files.isRegularFile(path.resolve("y_labels.csv"))) {
+            return true;
+        }
+        try (Stream<Path> files = Files.list(path)) {
+            return files.anyMatch(p -> p.getFileName().toString().contains("idx3-ubyte"));
+        } catch (IOException e) {
+            throw new CliException("Cannot list " + path + ": " + e.getMessage(), e);
+        }
     }
 
     private static List<Path> npyFiles(Path path) {

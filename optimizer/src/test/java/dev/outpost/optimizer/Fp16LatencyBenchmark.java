@@ -47,8 +47,10 @@ public final class Fp16LatencyBenchmark {
         try (InferenceEngine engine = InferenceEngine.create()) {
             System.out.printf("ORT %s, JDK %s, %d CPUs visible%n", engine.ortVersion(),
                     System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
-            fp16(engine, models.resolve("squeezenet1.0-fp32.onnx"), work.resolve("squeezenet-fp16.onnx"), -2f, 2.5f);
-            fp16(engine, models.resolve("yolox_nano.onnx"), work.resolve("yolox-fp16.onnx"), 0f, 255f);
+            if (args.length == 0 || !args[0].equals("prune")) {
+                fp16(engine, models.resolve("squeezenet1.0-fp32.onnx"), work.resolve("squeezenet-fp16.onnx"), -2f, 2.5f);
+                fp16(engine, models.resolve("yolox_nano.onnx"), work.resolve("yolox-fp16.onnx"), 0f, 255f);
+            }
             pruningCurve(engine, models.resolve("squeezenet1.0-fp32.onnx"));
         } finally {
             try (var files = Files.list(work)) {
@@ -114,17 +116,23 @@ public final class Fp16LatencyBenchmark {
     }
 
     private static void pruningCurve(InferenceEngine engine, Path source) {
-        System.out.printf(Locale.ROOT, "%n%s pruning curve (per layer; gzip level 6; source gzip %d B):%n",
-                source.getFileName(), MagnitudePruner.gzipSize(source));
-        Fidelity.Options inputs = Fidelity.Options.defaults().withRange(-2f, 2.5f).withSamples(4);
-        List<MagnitudePruner.CurvePoint> curve = MagnitudePruner.curve(source, MagnitudePruner.DEFAULT_CURVE,
-                MagnitudePruner.Options.of(0), model -> Fidelity.compare(engine, source, model, inputs).minCosine());
-        System.out.println("  target  achieved  bytes      gzip bytes  gzip/fp32-gzip  cosine-to-fp32(random)");
-        long base = curve.get(0).compressedBytes();
-        for (MagnitudePruner.CurvePoint point : curve) {
-            System.out.printf(Locale.ROOT, "  %.2f    %.3f     %d    %d     %.3f           %.4f%n",
-                    point.targetSparsity(), point.achievedSparsity(), point.bytes(), point.compressedBytes(),
-                    (double) point.compressedBytes() / base, point.accuracy());
+        Path data = Path.of(System.getProperty("outpost.data", "../shared/data")).resolve("imagenet-samples");
+        System.out.printf(Locale.ROOT, "%n%s pruning curve (per layer; gzip level 6; source gzip %d B); top-1 on the"
+                + " 200 imagenet-samples images:%n", source.getFileName(), MagnitudePruner.gzipSize(source));
+        try (dev.outpost.optimizer.eval.Evaluator evaluator = dev.outpost.optimizer.eval.Evaluator.create(
+                dev.outpost.optimizer.eval.EvalData.open(data, dev.outpost.optimizer.eval.Task.CLASSIFY,
+                        dev.outpost.optimizer.eval.EvalData.ALL))) {
+            List<MagnitudePruner.CurvePoint> curve = MagnitudePruner.curve(source, MagnitudePruner.DEFAULT_CURVE,
+                    MagnitudePruner.Options.of(0), model -> evaluator.evaluate(model, java.util.Optional.empty(),
+                            java.util.Optional.of(source)).top1().orElseThrow());
+            System.out.println("  target  achieved  bytes      gzip bytes  gzip/dense-gzip  top-1");
+            long base = curve.get(0).compressedBytes();
+            for (MagnitudePruner.CurvePoint point : curve) {
+                System.out.printf(Locale.ROOT, "  %.2f    %.3f     %d    %d     %.3f            %.1f%%%n",
+                        point.targetSparsity(), point.achievedSparsity(), point.bytes(), point.compressedBytes(),
+                        (double) point.compressedBytes() / base, 100 * point.accuracy());
+            }
         }
     }
+
 }

@@ -202,7 +202,8 @@ public final class EvalData {
         return samples;
     }
 
-    List<Image> images() {
+    /** The decoded images in sample order (channels already corrected, e.g. vww-96's swapped red and blue). */
+    public List<Image> images() {
         return samples.stream().map(Sample::image).toList();
     }
 
