@@ -39,6 +39,18 @@ class OptimizeCommandTest {
     }
 
     @Test
+    void calibration_reads_an_mnist_idx_data_set() {
+        Path fp32 = SharedFixtures.model("mnist_cnn_pytorch.onnx");
+        Path out = dir.resolve("mnist-int8.onnx");
+
+        CliRun run = CliRun.run("optimize", fp32.toString(), "-o", out.toString(), "--int8", "static",
+                "--calibration", SharedFixtures.data("mnist").toString(), "--samples", "32");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("from 32 images of mnist (MNIST idx, 32 of 10000 samples", "opset 9 -> 13");
+    }
+
+    @Test
     void mixed_precision_meets_the_budget_on_the_evaluation_data() {
         Path fp32 = SharedFixtures.model("mlperftiny_ic_resnet8_fp32.onnx");
         Path data = SharedFixtures.data("cifar10-test-subset");
