@@ -79,6 +79,7 @@ public final class Quantizer {
         String sourceSha = PassSupport.sha256(source);
         OnnxModel model = load(source, options.preOptimize());
         nameUnnamedNodes(model);
+        constantsToInitializers(model);
         InferredTypes types = inferTypes(model);
         List<String> upgrades = upgrade(model, types, options);
         String calibration = "";
@@ -213,6 +214,32 @@ public final class Quantizer {
                     + e.getMessage(), e);
         } finally {
             deleteQuietly(temp);
+        }
+    }
+
+    /**
+     * Turns Constant nodes with a tensor {@code value} into initializers of the same name, so that weights
+     * written as Constant nodes (some exporters do, and pre-optimization may be off) are quantized too.
+     */
+    private static void constantsToInitializers(OnnxModel model) {
+        var graph = model.graph();
+        java.util.Set<String> outputs = new java.util.HashSet<>();
+        graph.outputs().forEach(o -> outputs.add(o.name()));
+        for (Node node : List.copyOf(graph.nodes(dev.outpost.model.Op.CONSTANT))) {
+            var value = node.attributeTensor("value");
+            if (value.isPresent() && !outputs.contains(node.output(0))) {
+                String name = node.output(0);
+                String initializer = graph.uniqueName(name + "_value");
+                graph.addInitializer(initializer, value.get());
+                for (Node reader : graph.consumers(name)) {
+                    for (int i = 0; i < reader.inputCount(); i++) {
+                        if (reader.input(i).equals(name)) {
+                            reader.setInput(i, initializer);
+                        }
+                    }
+                }
+                graph.remove(node);
+            }
         }
     }
 

@@ -66,6 +66,33 @@ class QdqQuantizerTest {
         assertThat(cosine(fp32, int8, data.sample(3))).as(which).isGreaterThan(0.9999);
     }
 
+    @Test
+    void weights_given_as_constant_nodes_are_quantized_without_pre_optimization() {
+        OnnxModel model = TinyModels.gemm(5);
+        var graph = model.graph();
+        var gemm = graph.nodes(dev.outpost.model.Op.GEMM).getFirst();
+        String weight = gemm.input(1);
+        var data = graph.initializer(weight).orElseThrow().data();
+        graph.removeInitializer(weight);
+        graph.add(dev.outpost.model.Op.CONSTANT, java.util.List.of(), java.util.List.of(weight), Map.of("value", data));
+        graph.sortTopologically();
+        Path fp32 = dir.resolve("gemm-constant.onnx");
+        model.write(fp32);
+        Path int8 = dir.resolve("gemm-constant-int8.onnx");
+        CalibrationData calibration;
+        try (ModelSession session = engine.open(fp32)) {
+            calibration = CalibrationData.random(session.inputs(), 8, 1);
+        }
+
+        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8,
+                QuantizationOptions.builder().preOptimize(false).build(), calibration, p -> { });
+
+        assertThat(result.keptFloat()).isEmpty();
+        assertThat(result.quantizedOps()).containsEntry("Gemm", 1);
+        assertThat(OnnxModel.read(int8).graph().nodes(dev.outpost.model.Op.CONSTANT)).isEmpty();
+        assertThat(cosine(fp32, int8, calibration.sample(2))).isGreaterThan(0.9999);
+    }
+
     static double cosine(Path a, Path b, Map<String, Tensor> inputs) {
         try (ModelSession sa = engine.open(a); ModelSession sb = engine.open(b);
                 Outputs oa = sa.run(inputs); Outputs ob = sb.run(inputs)) {
