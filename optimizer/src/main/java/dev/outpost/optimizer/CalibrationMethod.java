@@ -10,6 +10,11 @@ public enum CalibrationMethod {
     /** The smallest and largest value seen: no clipping, so outliers widen the steps for everything else. */
     MINMAX,
     /**
+     * The mean over samples of each sample's smallest and largest value (the range estimator of NNCF's
+     * post-training quantization): rare extremes of single samples weigh less.
+     */
+    MEAN_MINMAX,
+    /**
      * Clips the given percentile on each tail of the value histogram (default 99.999), trading rare
      * outliers for finer steps.
      */
@@ -25,15 +30,16 @@ public enum CalibrationMethod {
     public static CalibrationMethod parse(String name) {
         return switch (name.trim().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "")) {
             case "minmax" -> MINMAX;
+            case "meanminmax" -> MEAN_MINMAX;
             case "percentile" -> PERCENTILE;
             case "entropy", "kl" -> ENTROPY;
             default -> throw new OptimizerException(OptimizerException.Code.INVALID_OPTION,
-                    "Unknown calibration method '" + name + "'; expected minmax, percentile or entropy");
+                    "Unknown calibration method '" + name + "'; expected minmax, mean-minmax, percentile or entropy");
         };
     }
 
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

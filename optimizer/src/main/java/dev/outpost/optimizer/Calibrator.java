@@ -99,6 +99,8 @@ final class Calibrator {
         double[] max = new double[names.size()];
         java.util.Arrays.fill(min, Double.POSITIVE_INFINITY);
         java.util.Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        double[] minSum = new double[names.size()];
+        double[] maxSum = new double[names.size()];
         try (ModelSession session = engine.open(augmented.toBytes(), config)) {
             Set<String> wanted = new java.util.LinkedHashSet<>(names);
             wanted.removeAll(inputs);
@@ -108,14 +110,22 @@ final class Calibrator {
                     addChannelSums(tensor, sums, counts, name);
                 }
                 FloatBuffer values = tensor.floatBuffer();
+                float sampleMin = Float.POSITIVE_INFINITY;
+                float sampleMax = Float.NEGATIVE_INFINITY;
                 for (int k = 0; k < values.limit(); k++) {
                     float v = values.get(k);
-                    if (v < min[i]) {
-                        min[i] = v;
+                    if (v < sampleMin) {
+                        sampleMin = v;
                     }
-                    if (v > max[i]) {
-                        max[i] = v;
+                    if (v > sampleMax) {
+                        sampleMax = v;
                     }
+                }
+                min[i] = Math.min(min[i], sampleMin);
+                max[i] = Math.max(max[i], sampleMax);
+                if (Float.isFinite(sampleMin) && Float.isFinite(sampleMax)) {
+                    minSum[i] += sampleMin;
+                    maxSum[i] += sampleMax;
                 }
             }, names);
             Map<String, double[]> means = new LinkedHashMap<>();
@@ -128,10 +138,13 @@ final class Calibrator {
                 means.put(name, mean);
             });
             Map<String, TensorRange> ranges = new LinkedHashMap<>();
-            if (method == CalibrationMethod.MINMAX) {
+            if (method == CalibrationMethod.MINMAX || method == CalibrationMethod.MEAN_MINMAX) {
                 for (int i = 0; i < names.size(); i++) {
                     if (rangeTensors.contains(names.get(i))) {
-                        ranges.put(names.get(i), TensorRange.seen(finite(min[i]), finite(max[i])));
+                        double lo = finite(min[i]);
+                        double hi = finite(max[i]);
+                        ranges.put(names.get(i), method == CalibrationMethod.MINMAX ? TensorRange.seen(lo, hi)
+                                : new TensorRange(minSum[i] / data.size(), maxSum[i] / data.size(), lo, hi));
                     }
                 }
                 return new Result(ranges, means);
