@@ -45,7 +45,7 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Walk a model through what Outpost does: inspect it, run it on images with timings, quantize a"
-                    + " classifier to int8 and evaluate fp32 against int8 on labeled images, then serve the models"
+                    + " classifier to int8, evaluate and benchmark fp32 against int8, then serve the models"
                     + " on this machine and send them the same images over REST and gRPC.",
             "",
             "Models come from --model/--images; else from the models folder (OUTPOST_MODELS, default"
@@ -81,8 +81,8 @@ final class DemoCommand implements Callable<Integer> {
             + " 127.0.0.1 ports, asked over REST and gRPC).")
     boolean noServe;
 
-    @Option(names = "--no-optimize", description = "Skip the optimize and eval stages (static int8 of the"
-            + " classifier, then fp32 and int8 top-1 on the labeled images).")
+    @Option(names = "--no-optimize", description = "Skip the optimize, eval and bench stages (static int8 of"
+            + " the classifier, then fp32 against int8: top-1 on the labeled images and single-stream latency).")
     boolean noOptimize;
 
     private final Locations locations;

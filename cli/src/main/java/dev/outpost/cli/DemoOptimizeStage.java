@@ -1,5 +1,9 @@
 package dev.outpost.cli;
 
+import dev.outpost.benchmark.ComparisonResult;
+import dev.outpost.benchmark.ProgressListener;
+import dev.outpost.benchmark.RunSettings;
+import dev.outpost.benchmark.Scenario;
 import dev.outpost.optimizer.ImageCalibrationData;
 import dev.outpost.optimizer.QuantizationOptions;
 import dev.outpost.optimizer.QuantizationResult;
@@ -14,13 +18,16 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The demo's optimize and eval stages for a classifier with labeled images: static int8 with a few
- * calibration images through the model's own pipeline, then top-1 of fp32 and int8 on the labeled
- * images side by side, with their agreement, size and one-thread latency.
+ * The demo's optimize, eval and benchmark stages for a classifier with labeled images: static int8 with
+ * a few calibration images through the model's own pipeline, then top-1 of fp32 and int8 on the labeled
+ * images side by side, with their agreement, size and one-thread latency, then a single-stream
+ * benchmark of the two, interleaved.
  */
 final class DemoOptimizeStage {
 
@@ -32,6 +39,23 @@ final class DemoOptimizeStage {
     DemoOptimizeStage(InferenceEngine engine, PrintWriter out) {
         this.engine = engine;
         this.out = out;
+    }
+
+    /**
+     * The benchmark stage: fp32 against int8, single-stream on one thread, interleaved blocks (the same
+     * comparison as {@code outpost bench --compare}), with the ratio's 95 % interval.
+     */
+    private void bench(Path model, Path int8) {
+        RunSettings settings = RunSettings.quick(Scenario.SINGLE_STREAM).withDuration(Duration.ofMillis(500))
+                .withMinQueries(10);
+        ComparisonResult result = CompareRun.run(engine, List.of(model, int8), List.of(1), false, List.of(), 1, 1,
+                Optional.empty(), settings, 6, ProgressListener.NONE);
+        ComparisonResult.Ratio p50 = result.ratiosOf(result.labels().get(1)).stream()
+                .filter(ratio -> ratio.metric().equals("p50 latency")).findFirst().orElseThrow();
+        out.printf(Locale.ROOT, "[bench]    single-stream, one thread, 6 interleaved blocks of 0.5 s: p50 fp32 %s,"
+                + " int8 %s; int8 %s (p50 ratio %.2f, 95%% interval %.2f-%.2f)%n",
+                Text.ms(result.medianP50Nanos(0)), Text.ms(result.medianP50Nanos(1)), p50.verdict(), p50.ratio(),
+                p50.low(), p50.high());
     }
 
     /** Runs both stages; {@code labeled} is a folder that {@code outpost eval} reads (e.g. imagenet-samples). */
@@ -58,6 +82,7 @@ final class DemoOptimizeStage {
                         + " on %.1f%% of the images%n", 100 * quantized.top1().orElse(0), 100 * quantized.top5().orElse(0),
                         Text.ms(quantized.latencyMedian()), 100 * quantized.agreementTop1().orElse(0));
             }
+            bench(model, int8);
         } finally {
             Files.deleteIfExists(int8);
             Files.deleteIfExists(scratch);

@@ -193,6 +193,12 @@ class CommandsTest {
                 .contains("== squeezenet1.0-fp32.onnx").contains("349.2 M MACs")
                 .contains("n01440764_tench.JPEG").contains("tench 0.56")
                 .contains("top-1: 4 of 6 right")
+                .containsPattern("\\[optimize\\] static int8, 32 calibration images: 4.7 MiB -> 1.3 MiB \\(0.27x\\);"
+                        + " 34 integer kernels")
+                .contains("fp32  top-1  69.0%  top-5  89.5%")
+                .contains("int8  top-1  68.0%  top-5  88.5%")
+                .containsPattern("\\[bench\\] +single-stream, one thread, 6 interleaved blocks of 0.5 s: p50 fp32 [\\d.]+ ms,"
+                        + " int8 [\\d.]+ ms")
                 .contains("== yolox_nano.onnx").contains("tv, 2 person")
                 .containsPattern("median of 6: decode [\\d.]+ ms, preprocess [\\d.]+ ms, inference [\\d.]+ ms");
         String serve = run.out().substring(run.out().indexOf("== serve: squeezenet1.0-fp32, yolox_nano"));
