@@ -145,7 +145,7 @@ final class BenchCommand implements Callable<Integer> {
     boolean noColdStart;
 
     @Option(names = "--compare", description = "Run the models (x --threads counts) interleaved in blocks (A B, B A, ...)"
-            + " and report ratios against the first with 95% intervals (paired t-interval on log ratios of the blocks);"
+            + " and report ratios against the first with 95%% intervals (paired t-interval on log ratios of the blocks);"
             + " a verdict is given when the interval excludes 1.")
     boolean compare;
 
