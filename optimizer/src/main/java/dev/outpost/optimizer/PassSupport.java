@@ -137,6 +137,9 @@ final class PassSupport {
 
     /** Deletes a file if it exists, ignoring failures (cleanup after another error). */
     static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(file);
         } catch (IOException ignored) {

@@ -167,7 +167,7 @@ public final class Quantizer {
         }
         Map<String, Integer> fused = fusedOps(model);
         PassSupport.write(model, output);
-        return new QuantizationResult(source, output, size(source), size(output), options.typeChoice(), upgrades,
+        return new QuantizationResult(source, output, PassSupport.size(source), PassSupport.size(output), options.typeChoice(), upgrades,
                 quantizedOps, keptFloat, calibration, calibratedCount, fused, sensitive, baseline, steps,
                 Duration.ofNanos(System.nanoTime() - started));
     }
@@ -182,7 +182,7 @@ public final class Quantizer {
             throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
                     + e.getMessage(), e);
         } finally {
-            deleteQuietly(temp);
+            PassSupport.deleteQuietly(temp);
         }
     }
 
@@ -213,7 +213,7 @@ public final class Quantizer {
             throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
                     + e.getMessage(), e);
         } finally {
-            deleteQuietly(temp);
+            PassSupport.deleteQuietly(temp);
         }
     }
 
@@ -329,25 +329,7 @@ public final class Quantizer {
             throw new OptimizerException(OptimizerException.Code.IO, "Cannot write a temporary file: "
                     + e.getMessage(), e);
         } finally {
-            deleteQuietly(temp);
-        }
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // a temporary file; the OS cleans it up
-            }
+            PassSupport.deleteQuietly(temp);
         }
     }
 }
