@@ -102,7 +102,7 @@ final class OptimizeCommand implements Callable<Integer> {
     @Option(names = "--swap-rb", description = "Swap red and blue of calibration images (data sets stored BGR).")
     boolean swapRb;
 
-    @Option(names = "--method", paramLabel = "minmax|mean-minmax|percentile|entropy", defaultValue = "minmax",
+    @Option(names = "--method", paramLabel = "minmax|mean-minmax|percentile|mse|entropy", defaultValue = "minmax",
             description = "How activation ranges are chosen (default: ${DEFAULT-VALUE}).")
     String method;
 

@@ -20,6 +20,11 @@ public enum CalibrationMethod {
      */
     PERCENTILE,
     /**
+     * The range whose 8-bit quantization has the smallest expected squared error over the value
+     * histogram, clipping and rounding together (both ends shrunk by one factor).
+     */
+    MSE,
+    /**
      * The threshold whose 8-bit histogram loses least information (smallest KL divergence to the full
      * histogram), TensorRT's method: searched over a 2048-bin histogram of absolute values against 128
      * quantized bins by default.
@@ -32,9 +37,10 @@ public enum CalibrationMethod {
             case "minmax" -> MINMAX;
             case "meanminmax" -> MEAN_MINMAX;
             case "percentile" -> PERCENTILE;
+            case "mse" -> MSE;
             case "entropy", "kl" -> ENTROPY;
             default -> throw new OptimizerException(OptimizerException.Code.INVALID_OPTION,
-                    "Unknown calibration method '" + name + "'; expected minmax, mean-minmax, percentile or entropy");
+                    "Unknown calibration method '" + name + "'; expected minmax, mean-minmax, percentile, mse or entropy");
         };
     }
 

@@ -174,9 +174,11 @@ final class Calibrator {
                 }
                 double lo = finite(min[i]);
                 double hi = finite(max[i]);
-                TensorRange range = method == CalibrationMethod.PERCENTILE
-                        ? Histograms.percentile(signed[i], lo, hi, percentile)
-                        : Histograms.entropy(absolute[i], lo, hi, quantizedBins);
+                TensorRange range = switch (method) {
+                    case PERCENTILE -> Histograms.percentile(signed[i], lo, hi, percentile);
+                    case MSE -> Histograms.mse(signed[i], lo, hi, 256);
+                    default -> Histograms.entropy(absolute[i], lo, hi, quantizedBins);
+                };
                 ranges.put(names.get(i), range);
             }
             return new Result(ranges, means);

@@ -49,4 +49,33 @@ class HistogramsTest {
         assertThat(range.max()).isBetween(2.5, 8.0);
         assertThat(range.min()).isEqualTo(-range.max());
     }
+
+    @Test
+    void mse_clips_outliers_only_when_rounding_the_many_costs_more_than_clipping_the_few() {
+        Random random = new Random(2);
+        double lo = -20;
+        double hi = 20;
+        long[] hist = new long[BINS];
+        for (int i = 0; i < 2_000_000; i++) {
+            double v = random.nextGaussian();
+            hist[(int) ((v - lo) / (hi - lo) * BINS)]++;
+        }
+        hist[0] += 1;
+        hist[BINS - 1] += 1;
+        TensorRange range = Histograms.mse(hist, lo, hi, 256);
+        assertThat(range.max()).isBetween(3.0, 10.0);
+        assertThat(range.min()).isEqualTo(-range.max());
+
+        long[] uniform = new long[BINS];
+        java.util.Arrays.fill(uniform, 10);
+        assertThat(Histograms.mse(uniform, 0, 1, 256).max()).isEqualTo(1.0);
+        // a few far outliers among few values: clipping them costs more than coarser steps
+        long[] sparse = hist.clone();
+        for (int b = 1; b < BINS - 1; b++) {
+            sparse[b] /= 100;
+        }
+        sparse[0] += 3;
+        sparse[BINS - 1] += 3;
+        assertThat(Histograms.mse(sparse, lo, hi, 256).max()).isGreaterThan(15.0);
+    }
 }
