@@ -67,7 +67,8 @@ public final class Quantizer {
      * Like {@link #quantize(Path, Path, QuantizationOptions, CalibrationData, Consumer)}, with mixed
      * precision when {@code budget} is given (static only): the nodes are ranked by {@link Sensitivity}
      * and the most sensitive 1, 2, 4, ... stay float until the metric is within the budget of the fp32
-     * model's (all float always is, so this ends).
+     * model's. When only keeping every node float meets it, nothing is written and the run fails with
+     * the metrics tried (an int8 file that is really fp32 would mislead).
      */
     public QuantizationResult quantize(Path source, Path output, QuantizationOptions options, CalibrationData data,
             AccuracyBudget budget, Consumer<Progress> progress) {
@@ -120,6 +121,15 @@ public final class Quantizer {
                         ranking.size()));
                 model = null;
                 for (int k = 0; model == null; k = k == 0 ? 1 : Math.min(ranking.size(), k * 2)) {
+                    if (k == ranking.size()) {
+                        throw new OptimizerException(OptimizerException.Code.VERIFICATION_FAILED, String.format(
+                                java.util.Locale.ROOT, "No int8 configuration of %s keeps %s within %s of fp32's %.4f:"
+                                        + " tried %s; only every node in fp32 (the original) does. Nothing written;"
+                                        + " try another --method, more --samples, or a larger budget",
+                                source.getFileName(), budget.metric(), budget.maxDrop(), baseline, steps.stream()
+                                        .map(step -> String.format(java.util.Locale.ROOT, "%d float %.4f",
+                                                step.keptFloat(), step.metric())).toList()));
+                    }
                     java.util.Set<String> exclude = new java.util.HashSet<>(options.excludeNodes());
                     ranking.subList(0, k).forEach(n -> exclude.add(n.node()));
                     OnnxModel candidate = fp32.copy();
@@ -136,7 +146,7 @@ public final class Quantizer {
                     steps.add(new AccuracyBudget.Step(k, metric));
                     progress.accept(new Progress("mixed precision: " + k + " most sensitive nodes float, "
                             + budget.metric() + " " + metric, k, ranking.size()));
-                    if (baseline - metric <= budget.maxDrop() || k == ranking.size()) {
+                    if (baseline - metric <= budget.maxDrop()) {
                         model = candidate;
                         plan = candidatePlan;
                         for (Sensitivity.NodeSqnr node : ranking.subList(0, k)) {

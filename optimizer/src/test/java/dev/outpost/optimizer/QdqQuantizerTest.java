@@ -67,6 +67,31 @@ class QdqQuantizerTest {
     }
 
     @Test
+    void a_budget_only_the_fp32_model_meets_fails_and_writes_nothing() {
+        Path fp32 = dir.resolve("cnn.onnx");
+        TinyModels.smallCnn(7, TinyModels.Batch.fixed(1)).write(fp32);
+        Path int8 = dir.resolve("cnn-int8.onnx");
+        CalibrationData data;
+        try (ModelSession session = engine.open(fp32)) {
+            data = CalibrationData.random(session.inputs(), 4, 1);
+        }
+        java.util.List<Path> evaluated = new java.util.ArrayList<>();
+        AccuracyBudget budget = new AccuracyBudget(0.5, "score", model -> {
+            evaluated.add(model);
+            return model.equals(fp32) ? 1.0 : 0.0;
+        });
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Quantizer(engine).quantize(fp32, int8,
+                        QuantizationOptions.builder().build(), data, budget, p -> { }))
+                .isInstanceOf(OptimizerException.class)
+                .hasMessageContaining("No int8 configuration of cnn.onnx keeps score within 0.5 of fp32's 1.0000")
+                .hasMessageContaining("0 float 0.0000");
+        assertThat(evaluated).first().isEqualTo(fp32);
+        assertThat(evaluated.size()).isGreaterThan(2);
+        assertThat(int8).doesNotExist();
+    }
+
+    @Test
     void weights_given_as_constant_nodes_are_quantized_without_pre_optimization() {
         OnnxModel model = TinyModels.gemm(5);
         var graph = model.graph();
