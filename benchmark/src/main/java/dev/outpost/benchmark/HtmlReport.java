@@ -73,7 +73,7 @@ public final class HtmlReport {
     /**
      * The page of a sweep: the environment (of the first measured point), the sweep table, p50 latency
      * against throughput with one series (colour) per model and one circle per measured point labelled
-     * {@code tTHREADS bBATCH}, and, when eval results are attached, accuracy against p50 latency with one
+     * {@code tTHREADS bBATCH} (and the provider when several are swept), and, when eval results are attached, accuracy against p50 latency with one
      * circle per model that has an accuracy (at its fastest point).
      *
      * @throws IllegalArgumentException when no point was measured
@@ -167,7 +167,8 @@ public final class HtmlReport {
                         + " fill=\"%s\"><title>%s %s %s: %.1f samples/s, p50 %s</title></circle>"
                         + "<text class=\"point-label\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x, y, colour(index),
                         escape(point.modelName()), escape(point.label()), escape(point.provider()), rate,
-                        escape(Units.nanos(p50)), x + 7, y - 6, escape(point.label())));
+                        escape(Units.nanos(p50)), x + 7, y - 6, escape(point.label()
+                                + (sweep.providers().size() > 1 ? " " + point.provider() : ""))));
             }
             index++;
         }
