@@ -357,7 +357,7 @@ final class BenchCommand implements Callable<Integer> {
         SweepResult result;
         try (InferenceEngine engine = InferenceEngine.create()) {
             result = SweepRun.run(engine, models, threadCounts, batches, chosen, settings, builder,
-                    inputs.equals("random"), model -> macsPerSample(model, engine, err), accuracy, progress);
+                    inputs.equals("random"), !noColdStart, model -> macsPerSample(model, engine, err), accuracy, progress);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(result.render());

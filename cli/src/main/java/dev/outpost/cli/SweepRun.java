@@ -34,17 +34,20 @@ final class SweepRun {
     /**
      * Runs the sweep. {@code base} (built on {@code settings}) carries everything but threads, batch, providers and MACs, which are
      * set per point; {@code providers} maps each provider name (as given) to the providers a session
-     * registers for it.
+     * registers for it. With {@code coldStart}, the cold start (which depends on the model and the thread
+     * count only) is measured at the first point of each model and thread count, not again at its other
+     * batches and providers.
      */
     static SweepResult run(InferenceEngine engine, List<Path> models, List<Integer> threads, List<Integer> batches,
             Map<String, List<ExecutionProvider>> providers, RunSettings settings, BenchOptions.Builder base,
-            boolean randomInputs,
+            boolean randomInputs, boolean coldStart,
             Function<Path, Long> macsPerSample, EvalAccuracy accuracy, TerminalProgress progress) {
         List<SweepResult.Point> points = new ArrayList<>();
         for (Path model : models) {
             Map<Integer, Optional<String>> batchProblems = batchProblems(engine, model, batches, randomInputs);
             long macs = macsPerSample.apply(model);
             for (int count : threads) {
+                boolean coldPending = coldStart;
                 for (int batch : batches) {
                     for (Map.Entry<String, List<ExecutionProvider>> provider : providers.entrySet()) {
                         String name = model.toString();
@@ -55,7 +58,8 @@ final class SweepRun {
                             continue;
                         }
                         BenchOptions options = base.threads(count).batch(batch).providers(provider.getValue())
-                                .macsPerSample(macs).build();
+                                .macsPerSample(macs).coldStart(coldPending).build();
+                        coldPending = false;
                         progress.prefix(model.getFileName() + " t" + count + " b" + batch + " " + provider.getKey());
                         try {
                             points.add(SweepResult.Point.measured(name, count, batch, provider.getKey(),

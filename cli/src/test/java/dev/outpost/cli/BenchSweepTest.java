@@ -85,6 +85,20 @@ class BenchSweepTest {
     }
 
     @Test
+    void coldStart_measuredOncePerModelAndThreads() throws Exception {
+        Path json = dir.resolve("cold.json");
+
+        CliRun run = CliRun.run("bench", mlp("dynamic.onnx", Batch.dynamic()).toString(), "--sweep", "--scenario",
+                "offline", "--threads", "1", "--batch", "1,2", "--duration", "100ms", "--min-queries", "5",
+                "--peak-gmacs", "10", "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String text = Files.readString(json);
+        assertThat(Pattern.compile("\"cold\": \\{").matcher(text).results().count()).isEqualTo(1);
+        assertThat(Pattern.compile("\"cold\": null").matcher(text).results().count()).isEqualTo(1);
+    }
+
+    @Test
     void usageErrors_explainWhatToDo() throws Exception {
         Path dynamic = mlp("dynamic.onnx", Batch.dynamic());
         String model = dynamic.toString();
