@@ -22,6 +22,21 @@ public final class BenchInputs {
     private BenchInputs() {
     }
 
+    /**
+     * Why random inputs of {@code batch} (above 1) samples per run cannot be made for these inputs, if
+     * they cannot because an input's first dimension is fixed to another size (the model runs only that
+     * batch). The same rule as the random inputs themselves, checked without allocating them.
+     */
+    public static java.util.Optional<String> fixedBatchProblem(List<TensorSpec> specs, int batch) {
+        for (TensorSpec spec : specs) {
+            if (batch > 1 && spec.rank() > 0 && spec.shape().get(0) >= 0 && spec.shape().get(0) != batch) {
+                return java.util.Optional.of("input '" + spec.name() + "' " + spec.shapeString()
+                        + " has a fixed batch of " + spec.shape().get(0));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The shape a random input gets: a dynamic first dimension becomes {@code batch}. */
     static long[] shapeFor(TensorSpec spec, int batch) {
         long[] shape = spec.shapeArray();

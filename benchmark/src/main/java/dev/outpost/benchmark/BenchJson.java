@@ -33,7 +33,10 @@ import java.util.Optional;
  *                energy: {available, joules, joulesPerSample, source},
  *                serverSearch: null | {boundNs, capacityQps, bestQps, finalRunMetBound,
  *                                      trials: [{targetQps, p99Ns, queries, metBound}]}} ],
- *     "sla": null | {passed, budgets: [text], violations: [{budget, actual, message}]} } ] }
+ *     "sla": null | {passed, budgets: [text], violations: [{budget, actual, message}]} } ],
+ *   "sweep": (only with --sweep) {scenario, threads[], batches[], providers[], evalFiles[],
+ *             points: [ {model, threads, batch, provider, report, skipped, p50Ns, p90Ns, p99Ns,
+ *                        samplesPerSecond, gmacsPerSecond, accuracy: null | {metric, value, source}} ]} }
  * latency = {count, minNs, p50Ns, p90Ns, p95Ns, p99Ns, p999Ns, maxNs, meanNs}
  * </pre>
  *
@@ -49,11 +52,81 @@ public final class BenchJson {
 
     /** The JSON document for {@code reports}, with each report's SLA verdict when {@code sla} is given. */
     public static String toJson(List<BenchReport> reports, Optional<Sla> sla) {
+        return toJson(reports, sla, Optional.empty());
+    }
+
+    /**
+     * The JSON document for a sweep: {@code reports} holds the measured points' reports in sweep order
+     * and {@code sweep} the table (each point's {@code report} indexes into {@code reports}).
+     */
+    public static String toJson(SweepResult sweep) {
+        return toJson(sweep.reports(), Optional.empty(), Optional.of(sweep));
+    }
+
+    private static String toJson(List<BenchReport> reports, Optional<Sla> sla, Optional<SweepResult> sweep) {
         JsonOut json = new JsonOut().beginObject().field("schema", SCHEMA).key("reports").beginArray();
         for (BenchReport report : reports) {
             report(json, report, sla);
         }
-        return json.endArray().endObject().toString() + "\n";
+        json.endArray();
+        sweep.ifPresent(result -> sweep(json, result));
+        return json.endObject().toString() + "\n";
+    }
+
+    /**
+     * Writes the sweep's document to {@code file}.
+     *
+     * @throws BenchmarkException ({@code IO}) when the file cannot be written
+     */
+    public static void write(Path file, SweepResult sweep) {
+        writeText(file, toJson(sweep));
+    }
+
+    private static void writeText(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot write the JSON report to " + file
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void sweep(JsonOut json, SweepResult sweep) {
+        json.key("sweep").beginObject().field("scenario", sweep.scenario().displayName()).key("threads").beginArray();
+        sweep.threads().forEach(json::value);
+        json.endArray().key("batches").beginArray();
+        sweep.batches().forEach(json::value);
+        json.endArray().key("providers").beginArray();
+        sweep.providers().forEach(json::value);
+        json.endArray().key("evalFiles").beginArray();
+        sweep.accuracy().files().forEach(file -> json.value(file.toString()));
+        json.endArray().key("points").beginArray();
+        int index = 0;
+        for (SweepResult.Point point : sweep.points()) {
+            json.beginObject().field("model", point.model()).field("threads", point.threads())
+                    .field("batch", point.batch()).field("provider", point.provider()).key("report");
+            if (point.report().isPresent()) {
+                json.value(index++);
+            } else {
+                json.nullValue();
+            }
+            json.field("skipped", point.skipped().orElse(null));
+            Optional<LatencyStats> latency = point.latency();
+            json.key("p50Ns");
+            latency.ifPresentOrElse(l -> json.value(l.p50Nanos()), json::nullValue);
+            json.key("p90Ns");
+            latency.ifPresentOrElse(l -> json.value(l.p90Nanos()), json::nullValue);
+            json.key("p99Ns");
+            latency.ifPresentOrElse(l -> json.value(l.p99Nanos()), json::nullValue);
+            json.field("samplesPerSecond", point.report().map(BenchReport::samplesPerSecond).orElse(Double.NaN))
+                    .field("gmacsPerSecond", point.report().map(BenchReport::gmacsPerSecond).orElse(Double.NaN))
+                    .key("accuracy");
+            sweep.accuracy().forModel(point.model()).ifPresentOrElse(accuracy -> json.beginObject()
+                    .field("metric", accuracy.metric()).field("value", accuracy.value())
+                    .field("source", accuracy.source()).endObject(), json::nullValue);
+            json.endObject();
+        }
+        json.endArray().endObject();
     }
 
     /**
@@ -62,12 +135,7 @@ public final class BenchJson {
      * @throws BenchmarkException ({@code IO}) when the file cannot be written
      */
     public static void write(Path file, List<BenchReport> reports, Optional<Sla> sla) {
-        try {
-            Files.writeString(file, toJson(reports, sla));
-        } catch (IOException e) {
-            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot write the JSON report to " + file
-                    + ": " + e.getMessage(), e);
-        }
+        writeText(file, toJson(reports, sla));
     }
 
     private static void report(JsonOut json, BenchReport report, Optional<Sla> sla) {

@@ -3,6 +3,7 @@ package dev.outpost.benchmark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -51,15 +52,7 @@ public final class HtmlReport {
                 series.add(new Series(result.labels().get(contender), block.latency(), block.samplesPerSecond()));
             }
         });
-        StringBuilder page = new StringBuilder();
-        page.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n")
-                .append("<meta charset=\"utf-8\"/>\n<title>Outpost benchmark report</title>\n<style>\n")
-                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1000px}\n")
-                .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;")
-                .append("text-align:right}th{background:#f3f3f3}td.text,th.text{text-align:left}\n")
-                .append("svg{background:#fff;border:1px solid #ddd}.warn{color:#b00}.axis{stroke:#444}")
-                .append(".grid{stroke:#eee}text{font-size:11px}\n</style>\n</head>\n<body>\n")
-                .append("<h1>Outpost benchmark report</h1>\n");
+        StringBuilder page = head();
         environment(page, environment);
         if (!reports.isEmpty()) {
             results(page, reports);
@@ -75,6 +68,143 @@ public final class HtmlReport {
             scatter(page, series);
         }
         return page.append("</body>\n</html>\n").toString();
+    }
+
+    /**
+     * The page of a sweep: the environment (of the first measured point), the sweep table, p50 latency
+     * against throughput with one series (colour) per model and one circle per measured point labelled
+     * {@code tTHREADS bBATCH} (and the provider when several are swept), and, when eval results are attached, accuracy against p50 latency with one
+     * circle per model that has an accuracy (at its fastest point).
+     *
+     * @throws IllegalArgumentException when no point was measured
+     */
+    public static String renderSweep(SweepResult sweep) {
+        List<BenchReport> reports = sweep.reports();
+        if (reports.isEmpty()) {
+            throw new IllegalArgumentException("HtmlReport: the sweep measured no point; expected at least one");
+        }
+        StringBuilder page = head();
+        environment(page, reports.get(0).environment());
+        sweepTable(page, sweep);
+        page.append("<h2>Latency against throughput</h2>\n<p>p50 latency against samples per second, one colour")
+                .append(" per model, each point labelled with its threads (t) and batch (b); lower right is better.")
+                .append("</p>\n");
+        sweepScatter(page, sweep);
+        Map<String, SweepResult.Point> fastest = sweep.fastestWithAccuracy();
+        if (!fastest.isEmpty()) {
+            page.append("<h2>Accuracy against latency</h2>\n<p>Accuracy from the attached eval results against the")
+                    .append(" p50 latency of each model's fastest point; upper left is better.</p>\n");
+            accuracyScatter(page, sweep, fastest);
+        }
+        return page.append("</body>\n</html>\n").toString();
+    }
+
+    private static StringBuilder head() {
+        StringBuilder page = new StringBuilder();
+        page.append("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n")
+                .append("<meta charset=\"utf-8\"/>\n<title>Outpost benchmark report</title>\n<style>\n")
+                .append("body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1000px}\n")
+                .append("table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;")
+                .append("text-align:right}th{background:#f3f3f3}td.text,th.text{text-align:left}\n")
+                .append("svg{background:#fff;border:1px solid #ddd}.warn{color:#b00}.axis{stroke:#444}")
+                .append(".grid{stroke:#eee}text{font-size:11px}\n</style>\n</head>\n<body>\n")
+                .append("<h1>Outpost benchmark report</h1>\n");
+        return page;
+    }
+
+    private static void sweepTable(StringBuilder page, SweepResult sweep) {
+        boolean withAccuracy = sweep.accuracy().attached();
+        page.append("<h2>Sweep</h2>\n<p>").append(escape(sweep.scenario().displayName() + ", "
+                + sweep.points().size() + " point(s): models x threads " + sweep.threads() + " x batch "
+                + sweep.batches() + " x providers " + sweep.providers())).append(".</p>\n")
+                .append("<table class=\"sweep\">\n<tr><th class=\"text\">model</th><th>threads</th><th>batch</th>")
+                .append("<th class=\"text\">provider</th><th>p50</th><th>p90</th><th>p99</th><th>samples/s</th>")
+                .append("<th>GMAC/s</th>").append(withAccuracy ? "<th>accuracy</th>" : "")
+                .append("<th class=\"text\">note</th></tr>\n");
+        for (SweepResult.Point point : sweep.points()) {
+            page.append("<tr><td class=\"text\">").append(escape(point.modelName())).append("</td>");
+            cell(page, point.threads() == 0 ? "default" : Integer.toString(point.threads()));
+            cell(page, Integer.toString(point.batch()));
+            page.append("<td class=\"text\">").append(escape(point.provider())).append("</td>");
+            if (point.report().isPresent()) {
+                LatencyStats latency = point.latency().get();
+                cell(page, Units.nanos(latency.p50Nanos()));
+                cell(page, Units.nanos(latency.p90Nanos()));
+                cell(page, Units.nanos(latency.p99Nanos()));
+                cell(page, String.format(Locale.ROOT, "%.1f", point.report().get().samplesPerSecond()));
+                double gmacs = point.report().get().gmacsPerSecond();
+                cell(page, Double.isNaN(gmacs) ? "n/a" : String.format(Locale.ROOT, "%.2f", gmacs));
+            } else {
+                for (int i = 0; i < 5; i++) {
+                    cell(page, "-");
+                }
+            }
+            if (withAccuracy) {
+                cell(page, sweep.accuracy().forModel(point.model()).map(SweepResult::accuracyText).orElse("n/a"));
+            }
+            page.append("<td class=\"text\">").append(escape(SweepResult.note(point))).append("</td></tr>\n");
+        }
+        page.append("</table>\n");
+    }
+
+    private static void sweepScatter(StringBuilder page, SweepResult sweep) {
+        Map<String, List<SweepResult.Point>> byModel = sweep.measuredByModel();
+        List<SweepResult.Point> all = byModel.values().stream().flatMap(List::stream).toList();
+        double topLatency = positive(all.stream().mapToDouble(p -> p.latency().get().p50Nanos()).max().orElse(1) / 1e6 * 1.2);
+        double topRate = positive(all.stream().mapToDouble(p -> p.report().get().samplesPerSecond()).max().orElse(1) * 1.2);
+        svgOpen(page, "sweep-scatter", "p50 latency against throughput, per model");
+        axes(page, String.format(Locale.ROOT, "samples/s (0 to %.1f)", topRate), "p50 latency (ms)", topLatency);
+        int index = 0;
+        List<String> labels = new ArrayList<>();
+        for (Map.Entry<String, List<SweepResult.Point>> model : byModel.entrySet()) {
+            labels.add(model.getValue().get(0).modelName());
+            for (SweepResult.Point point : model.getValue()) {
+                double rate = point.report().get().samplesPerSecond();
+                long p50 = point.latency().get().p50Nanos();
+                double x = MARGIN + rate / topRate * (WIDTH - 2 * MARGIN);
+                double y = y(p50 / 1e6, topLatency);
+                page.append(String.format(Locale.ROOT, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\""
+                        + " fill=\"%s\"><title>%s %s %s: %.1f samples/s, p50 %s</title></circle>"
+                        + "<text class=\"point-label\" x=\"%.1f\" y=\"%.1f\">%s</text>\n", x, y, colour(index),
+                        escape(point.modelName()), escape(point.label()), escape(point.provider()), rate,
+                        escape(Units.nanos(p50)), x + 7, y - 6, escape(point.label()
+                                + (sweep.providers().size() > 1 ? " " + point.provider() : ""))));
+            }
+            index++;
+        }
+        legendLabels(page, labels);
+        page.append("</svg>\n");
+    }
+
+    private static void accuracyScatter(StringBuilder page, SweepResult sweep, Map<String, SweepResult.Point> fastest) {
+        double topLatency = positive(fastest.values().stream().mapToDouble(p -> p.latency().get().p50Nanos()).max()
+                .orElse(1) / 1e6 * 1.2);
+        List<String> metrics = fastest.keySet().stream().map(model -> sweep.accuracy().forModel(model).get().metric())
+                .distinct().toList();
+        svgOpen(page, "accuracy-scatter", "accuracy against p50 latency, per model");
+        axes(page, String.format(Locale.ROOT, "p50 latency (ms, 0 to %.3g)", topLatency),
+                "accuracy (%, " + String.join(", ", metrics) + ")", 100);
+        int index = 0;
+        List<String> labels = new ArrayList<>();
+        for (Map.Entry<String, SweepResult.Point> entry : fastest.entrySet()) {
+            SweepResult.Point point = entry.getValue();
+            EvalAccuracy.Accuracy accuracy = sweep.accuracy().forModel(entry.getKey()).get();
+            long p50 = point.latency().get().p50Nanos();
+            double x = MARGIN + p50 / 1e6 / topLatency * (WIDTH - 2 * MARGIN);
+            double y = y(Math.max(0, Math.min(1, accuracy.value())) * 100, 100);
+            labels.add(point.modelName());
+            page.append(String.format(Locale.ROOT, "<circle class=\"point\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\""
+                    + " fill=\"%s\"><title>%s (%s): %s, p50 %s</title></circle>\n", x, y, colour(index),
+                    escape(point.modelName()), escape(point.label()), escape(SweepResult.accuracyText(accuracy)),
+                    escape(Units.nanos(p50))));
+            index++;
+        }
+        legendLabels(page, labels);
+        page.append("</svg>\n");
+    }
+
+    private static double positive(double value) {
+        return value > 0 ? value : 1;
     }
 
     private static void environment(StringBuilder page, Environment environment) {
@@ -253,11 +383,15 @@ public final class HtmlReport {
     }
 
     private static void legend(StringBuilder page, List<Series> series) {
-        for (int index = 0; index < series.size(); index++) {
+        legendLabels(page, series.stream().map(Series::label).toList());
+    }
+
+    private static void legendLabels(StringBuilder page, List<String> labels) {
+        for (int index = 0; index < labels.size(); index++) {
             int y = MARGIN / 2 + 14 * index;
             page.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
                     + "<text class=\"legend\" x=\"%d\" y=\"%d\">%s</text>\n", MARGIN + 10, y, colour(index),
-                    MARGIN + 24, y + 9, escape(series.get(index).label())));
+                    MARGIN + 24, y + 9, escape(labels.get(index))));
         }
     }
 

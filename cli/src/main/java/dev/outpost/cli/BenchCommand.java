@@ -6,6 +6,7 @@ import dev.outpost.benchmark.BenchReport;
 import dev.outpost.benchmark.BenchmarkException;
 import dev.outpost.benchmark.ComparisonResult;
 import dev.outpost.benchmark.EnergyMeter;
+import dev.outpost.benchmark.EvalAccuracy;
 import dev.outpost.benchmark.Environment;
 import dev.outpost.benchmark.HtmlReport;
 import dev.outpost.benchmark.ModelBenchmark;
@@ -13,6 +14,7 @@ import dev.outpost.benchmark.PeakCompute;
 import dev.outpost.benchmark.RunSettings;
 import dev.outpost.benchmark.Scenario;
 import dev.outpost.benchmark.Sla;
+import dev.outpost.benchmark.SweepResult;
 import dev.outpost.benchmark.TerminalProgress;
 import dev.outpost.benchmark.TerminalReport;
 import dev.outpost.model.ModelFormatException;
@@ -29,8 +31,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -66,6 +70,9 @@ import picocli.CommandLine;
             "  outpost bench m.onnx --scenario offline --batch 8 --sla 'qps>=200,rss<300MB'",
             "  outpost bench fp32.onnx int8.onnx --compare --threads 1 --html compare.html",
             "  outpost bench m.onnx --compare --threads 1,2",
+            "  outpost bench fp32.onnx int8.onnx --sweep --threads 1,2 --html sweep.html",
+            "  outpost bench a.onnx b.onnx --sweep --scenario offline --batch 1,4,8 \\",
+            "      --threads 1,2 --eval-json eval.json --json sweep.json --html sweep.html",
             "",
             "--pin re-runs the command under 'taskset -c CPUS' (util-linux), so every thread of the JVM and"
                     + " ONNX Runtime is confined; the report records the affinity the process actually had.",
@@ -74,6 +81,8 @@ import picocli.CommandLine;
 final class BenchCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min)");
+    /** How long the Java FMA kernel measures the peak, once per sweep. */
+    private static final long SWEEP_PEAK_BUDGET_MILLIS = 300;
     private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
 
     @Spec
@@ -100,7 +109,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--threads", paramLabel = "N[,N...]", split = ",", defaultValue = "0",
             description = "Intra-op threads; 0 lets ONNX Runtime choose (default: ${DEFAULT-VALUE}). With --compare,"
-                    + " several counts compare each model under each, e.g. --threads 1,2.")
+                    + " several counts compare each model under each, e.g. --threads 1,2; with --sweep, each is a point.")
     List<Integer> threadCounts;
 
     @Option(names = "--pin", paramLabel = "CPUS", description = "Run pinned to these CPUs, e.g. 0 or 0-1 (re-runs under taskset -c).")
@@ -110,11 +119,15 @@ final class BenchCommand implements Callable<Integer> {
             description = "Whether ONNX Runtime's idle threads spin (default: ${DEFAULT-VALUE}).")
     String spinning;
 
-    @Option(names = "--providers", paramLabel = "LIST", split = ",", description = "Execution providers in order of preference (default: cpu).")
+    @Option(names = "--providers", paramLabel = "LIST", split = ",", description = "Execution providers in order of"
+            + " preference (default: cpu). With --sweep, each provider is a separate point (CPU the fallback of each).")
     List<String> providers = List.of();
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "Samples per model run, for offline and multi-stream (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "N", split = ",", defaultValue = "1",
+            description = "Samples per model run, for offline and multi-stream (default: ${DEFAULT-VALUE}). With"
+                    + " --sweep, several batches are swept, e.g. --batch 1,4,8 (needs --scenario offline or"
+                    + " multi-stream).")
+    List<Integer> batches;
 
     @Option(names = "--inputs", paramLabel = "DIR|random", defaultValue = "random",
             description = "A folder of INPUT_NAME.npy files, or seeded random tensors (default: ${DEFAULT-VALUE}).")
@@ -153,6 +166,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "--compare: interleaved blocks per contender, >= 2 (default: ${DEFAULT-VALUE}).")
     int blocks;
 
+    @Option(names = "--sweep", description = "Run every combination of model x --threads x --batch x --providers"
+            + " one after the other (a full benchmark each) and print one table row per point; --json adds a"
+            + " 'sweep' section, --html plots p50 latency against throughput (and accuracy against latency with"
+            + " --eval-json). A batch a model cannot run (fixed first dimension) is skipped with the reason.")
+    boolean sweep;
+
+    @Option(names = "--eval-json", paramLabel = "FILE", split = ",", description = "--sweep: accuracies from"
+            + " 'outpost eval --json' files (repeatable), matched to the models by file name.")
+    List<Path> evalJson = List.of();
+
     @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report (inline CSS and SVG; opens offline).")
     Path html;
 
@@ -162,12 +185,30 @@ final class BenchCommand implements Callable<Integer> {
             return pinned();
         }
         models.forEach(Inputs::model);
+        if (sweep && compare) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sweep and --compare are different"
+                    + " runs; choose one: --compare runs the contenders interleaved in blocks and reports ratios with"
+                    + " 95% intervals (is B faster than A?), --sweep runs every model x threads x batch x provider"
+                    + " one after the other and tables and plots them (how do the settings trade latency for"
+                    + " throughput?)");
+        }
+        if (!sweep && !evalJson.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--eval-json applies to --sweep");
+        }
+        if (!sweep && batches.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch has " + batches.size()
+                    + " values " + batches + "; expected one (several only with --sweep)");
+        }
+        if (sweep) {
+            return sweep();
+        }
+        int batch = batches.get(0);
         if (compare) {
-            return compare();
+            return compare(batch);
         }
         if (threadCounts.size() != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads has " + threadCounts.size()
-                    + " values " + threadCounts + "; expected one (several only with --compare)");
+                    + " values " + threadCounts + "; expected one (several only with --compare or --sweep)");
         }
         int threads = threadCounts.get(0);
         Optional<Sla> budgets = Optional.ofNullable(sla).map(text -> usage(() -> Sla.parse(text)));
@@ -217,7 +258,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The --compare run: no cold start, repeats, SLA or JSON (each contender's blocks are its repeats). */
-    private int compare() {
+    private int compare(int batch) {
         for (String[] conflict : new String[][] {{"--sla", sla}, {"--json", json == null ? null : json.toString()},
             {"--pin", pin}}) {
             if (conflict[1] != null) {
@@ -262,6 +303,77 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             writeHtml(HtmlReport.render(List.of(), Optional.of(result), environment));
+        }
+        return 0;
+    }
+
+    /** The --sweep run: one full benchmark per model x threads x batch x provider; no SLA. */
+    private int sweep() {
+        if (sla != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sla is not supported with --sweep;"
+                    + " run 'outpost bench' on the chosen setting without --sweep for it");
+        }
+        if (!inputs.equals("random") && !batches.equals(List.of(1))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batches + " with --inputs "
+                    + inputs + "; the .npy files fix the batch (leave --batch out)");
+        }
+        RunSettings settings = usage(this::settings);
+        Scenario chosenScenario = settings.scenario();
+        if (batches.stream().anyMatch(batch -> batch > 1) && chosenScenario != Scenario.OFFLINE
+                && chosenScenario != Scenario.MULTI_STREAM) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch " + batches + " with --sweep under "
+                    + chosenScenario.displayName() + ": its queries are one sample each, so a batch does not apply;"
+                    + " sweep batches with --scenario offline (the batch is the samples of one model run) or"
+                    + " multi-stream");
+        }
+        BenchOptions.Builder builder = BenchOptions.builder(settings).spinning(usage(() -> onOff(spinning)))
+                .seed(seed).repeat(repeat).coldStart(!noColdStart).commandLine(commandLine());
+        // Every point's threads and batch against the scenario, before anything runs.
+        for (int count : threadCounts) {
+            for (int batch : batches) {
+                usage(() -> builder.threads(count).batch(batch).build());
+            }
+        }
+        Map<String, List<ExecutionProvider>> chosen = new LinkedHashMap<>();
+        for (String name : providers.isEmpty() ? List.of("cpu") : providers) {
+            String key = name.trim().toLowerCase(Locale.ROOT);
+            List<ExecutionProvider> registered = providers(List.of(key));
+            if (chosen.put(key, registered) != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--providers names " + key + " twice");
+            }
+        }
+        EvalAccuracy accuracy = usage(() -> EvalAccuracy.read(evalJson));
+        if (!inputs.equals("random")) {
+            builder.inputs(Path.of(inputs));
+        }
+        if (energyMeter != null) {
+            builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
+        }
+        // One peak for the whole sweep: the points differ in settings, not in the machine.
+        builder.peak(peakGmacs != null ? usage(() -> PeakCompute.given(peakGmacs))
+                : PeakCompute.measure(SWEEP_PEAK_BUDGET_MILLIS));
+        PrintWriter err = spec.commandLine().getErr();
+        TerminalProgress progress = new TerminalProgress(err);
+        SweepResult result;
+        try (InferenceEngine engine = InferenceEngine.create()) {
+            result = SweepRun.run(engine, models, threadCounts, batches, chosen, settings, builder,
+                    inputs.equals("random"), !noColdStart, model -> macsPerSample(model, engine, err), accuracy, progress);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(result.render());
+        out.flush();
+        if (json != null) {
+            try {
+                BenchJson.write(json, result);
+            } catch (BenchmarkException e) {
+                throw new CliException(e.getMessage(), e);
+            }
+        }
+        if (html != null) {
+            if (result.reports().isEmpty()) {
+                throw new CliException("Every point of the sweep was skipped; nothing to plot in " + html);
+            }
+            writeHtml(HtmlReport.renderSweep(result));
         }
         return 0;
     }
@@ -326,9 +438,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private List<ExecutionProvider> providers() {
+        return providers(providers);
+    }
+
+    private List<ExecutionProvider> providers(List<String> names) {
         return usage(() -> {
             try {
-                return Providers.accelerators(providers);
+                return Providers.accelerators(names);
             } catch (IllegalArgumentException e) {
                 throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--providers: " + e.getMessage());
             }

@@ -165,7 +165,7 @@ class BenchCommandTest {
         assertThat(CliRun.run("bench", model, model, "--compare", "--json", "x.json").err())
                 .contains("--json is not supported with --compare");
         assertThat(CliRun.run("bench", model, "--threads", "1,2").err())
-                .contains("--threads has 2 values [1, 2]; expected one (several only with --compare)");
+                .contains("--threads has 2 values [1, 2]; expected one (several only with --compare or --sweep)");
         assertThat(CliRun.run("bench", model, model, "--compare", "--blocks", "1").err()).contains("blocks is 1");
     }
 }
