@@ -1,9 +1,5 @@
 package dev.outpost.benchmark;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -253,21 +249,7 @@ public record BenchDiff(Path oldFile, Path newFile, double floor, List<Finding> 
 
     /** The reports of one file, after checking it is JSON of the expected schema. */
     static List<Map<String, Object>> reports(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new BenchmarkException(BenchmarkException.Code.IO, file + " does not exist; expected a JSON file"
-                    + " written by 'outpost bench --json'", e);
-        } catch (IOException e) {
-            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot read " + file + ": " + e.getMessage(), e);
-        }
-        Object document;
-        try {
-            document = JsonIn.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw invalid(file, e.getMessage() + "; expected a JSON file written by 'outpost bench --json'");
-        }
+        Object document = JsonIn.readFile(file, "outpost bench --json");
         if (!(document instanceof Map<?, ?>)) {
             throw invalid(file, "the document is not a JSON object; expected {\"schema\": \"" + BenchJson.SCHEMA + "\", ...}");
         }

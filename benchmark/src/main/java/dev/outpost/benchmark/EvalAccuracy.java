@@ -1,9 +1,5 @@
 package dev.outpost.benchmark;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,21 +90,7 @@ public final class EvalAccuracy {
     }
 
     private static Map<String, Optional<Accuracy>> readOne(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (NoSuchFileException e) {
-            throw new BenchmarkException(BenchmarkException.Code.IO, file + " does not exist; expected a JSON file"
-                    + " written by 'outpost eval --json'", e);
-        } catch (IOException e) {
-            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot read " + file + ": " + e.getMessage(), e);
-        }
-        Object document;
-        try {
-            document = JsonIn.parse(text);
-        } catch (IllegalArgumentException e) {
-            throw invalid(file, e.getMessage() + "; expected a JSON file written by 'outpost eval --json'");
-        }
+        Object document = JsonIn.readFile(file, "outpost eval --json");
         if (!(document instanceof Map<?, ?> root)) {
             throw invalid(file, "the document is not a JSON object; expected {\"schema\": \"" + SCHEMA + "\", ...}");
         }

@@ -21,6 +21,30 @@ final class JsonIn {
         this.text = text;
     }
 
+    /**
+     * Reads and parses a JSON file that {@code writer} (a command, e.g. {@code outpost eval --json})
+     * wrote; errors name the file and the writer.
+     *
+     * @throws BenchmarkException IO when the file is missing or unreadable, INVALID_REPORT when it is not JSON
+     */
+    static Object readFile(java.nio.file.Path file, String writer) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BenchmarkException(BenchmarkException.Code.IO, file + " does not exist; expected a JSON file"
+                    + " written by '" + writer + "'", e);
+        } catch (java.io.IOException e) {
+            throw new BenchmarkException(BenchmarkException.Code.IO, "Cannot read " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new BenchmarkException(BenchmarkException.Code.INVALID_REPORT, file + ": " + e.getMessage()
+                    + "; expected a JSON file written by '" + writer + "'");
+        }
+    }
+
     static Object parse(String text) {
         JsonIn parser = new JsonIn(text);
         Object value = parser.value();
