@@ -47,17 +47,18 @@ import picocli.CommandLine.Spec;
         name = "optimize",
         sortOptions = false,
         description = {
-            "Make a model fit a device: int8 quantization (static with calibration, or dynamic), fp16,",
-            "magnitude pruning, ONNX Runtime offline graph optimization and ORT format. Passes run in the",
-            "order prune, int8 or fp16, graph optimization. Every output validates, loads in ONNX Runtime and is",
-            "compared with the original; its metadata records the source digest, passes and options,",
-            "calibration data and Outpost version. Nothing is written when a step fails.",
+            "Make a model fit a device: int8 quantization (static with calibration, or dynamic), fp16,"
+                    + " magnitude pruning, ONNX Runtime offline graph optimization and ORT format. Passes run in the"
+                    + " order prune, int8 or fp16, graph optimization. Every output validates, loads in ONNX Runtime"
+                    + " and is compared with the original; its metadata records the source digest, passes and"
+                    + " options, calibration data and Outpost version. Nothing is written when a step fails.",
             "",
-            "Static int8 runs the model on calibration data (images through the model's pipeline, .npy",
-            "tensors, or 'random' for speed tests only) to find each activation's range, stores weights as",
-            "per-channel int8 and emits the QDQ pattern that ONNX Runtime fuses into QLinearConv and friends.",
-            "The 8-bit types follow the target CPU: without VNNI, x86 U8S8 kernels saturate, so weights get",
-            "7 bits (reduce-range) unless you say otherwise."
+            "Static int8 runs the model on calibration data (images through the model's pipeline, .npy tensors,"
+                    + " or 'random' for speed tests only) to find each activation's range, stores weights as"
+                    + " per-channel int8 and emits the QDQ pattern that ONNX Runtime fuses into QLinearConv and"
+                    + " friends. The 8-bit types follow the target CPU: without VNNI, x86 U8S8 kernels saturate, so"
+                    + " weights get 7 bits (reduce-range) unless you say otherwise. --max-accuracy-drop keeps the"
+                    + " most quantization-sensitive nodes in fp32 until the drop on --eval-data is within budget."
         },
         footer = {
             "",
