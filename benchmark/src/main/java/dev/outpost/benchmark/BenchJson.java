@@ -82,6 +82,51 @@ public final class BenchJson {
         writeText(file, toJson(sweep));
     }
 
+    /**
+     * The JSON document of a {@code --compare} run: {@code reports} is empty; {@code comparison} holds the
+     * contenders, every interleaved block's figures, the medians, and the ratios with their intervals;
+     * {@code environment} is the run's.
+     */
+    public static String toJson(ComparisonResult result, Environment environment) {
+        JsonOut json = new JsonOut().beginObject().field("schema", SCHEMA).key("reports").beginArray().endArray();
+        json.key("comparison").beginObject().field("scenario", result.scenario().displayName())
+                .field("method", ComparisonResult.METHOD).field("confidence", ComparisonResult.CONFIDENCE)
+                .key("contenders").beginArray();
+        for (int c = 0; c < result.labels().size(); c++) {
+            json.beginObject().field("label", result.labels().get(c))
+                    .field("medianP50Ns", result.medianP50Nanos(c))
+                    .field("medianSamplesPerSecond", result.medianSamplesPerSecond(c))
+                    .field("firstQueryNs", result.warmUps().get(c).firstQueryNanos())
+                    .key("blocks").beginArray();
+            for (ScenarioResult block : result.blocks().get(c)) {
+                json.beginObject().field("queries", block.queries()).field("samplesPerSecond", block.samplesPerSecond())
+                        .key("latency");
+                latency(json, block.latency());
+                json.endObject();
+            }
+            json.endArray().endObject();
+        }
+        json.endArray().key("ratios").beginArray();
+        for (ComparisonResult.Ratio ratio : result.ratios()) {
+            json.beginObject().field("contender", ratio.contender()).field("metric", ratio.metric())
+                    .field("ratio", ratio.ratio()).field("low", ratio.low()).field("high", ratio.high())
+                    .field("lowerIsBetter", ratio.lowerIsBetter()).field("significant", ratio.significant())
+                    .field("verdict", ratio.verdict()).endObject();
+        }
+        json.endArray().endObject();
+        environment(json, environment);
+        return json.endObject().toString() + "\n";
+    }
+
+    /**
+     * Writes a {@code --compare} run's document to {@code file}.
+     *
+     * @throws BenchmarkException ({@code IO}) when the file cannot be written
+     */
+    public static void write(Path file, ComparisonResult result, Environment environment) {
+        writeText(file, toJson(result, environment));
+    }
+
     private static void writeText(Path file, String text) {
         try {
             Files.writeString(file, text);

@@ -257,14 +257,15 @@ final class BenchCommand implements Callable<Integer> {
         return broken ? Sla.EXIT_CODE : 0;
     }
 
-    /** The --compare run: no cold start, repeats, SLA or JSON (each contender's blocks are its repeats). */
+    /**
+     * The --compare run: no cold start, repeats or SLA (each contender's blocks are its repeats); --pin
+     * works as for a plain run (the whole command re-runs pinned), --json writes the comparison.
+     */
     private int compare(int batch) {
-        for (String[] conflict : new String[][] {{"--sla", sla}, {"--json", json == null ? null : json.toString()},
-            {"--pin", pin}}) {
-            if (conflict[1] != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), conflict[0] + " is not supported with"
-                        + " --compare; run 'outpost bench' without --compare for it");
-            }
+        if (sla != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--sla is not supported with --compare:"
+                    + " a comparison reports ratios, not absolute figures; run 'outpost bench' without --compare"
+                    + " to gate on budgets, or read the ratios from --json");
         }
         if (repeat != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--repeat is " + repeat + " with --compare;"
@@ -303,6 +304,13 @@ final class BenchCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             writeHtml(HtmlReport.render(List.of(), Optional.of(result), environment));
+        }
+        if (json != null) {
+            try {
+                BenchJson.write(json, result, environment);
+            } catch (BenchmarkException e) {
+                throw new CliException(e.getMessage(), e);
+            }
         }
         return 0;
     }

@@ -129,11 +129,12 @@ class BenchCommandTest {
     }
 
     @Test
-    void compare_sameModelUnderTwoThreadCounts_printsRatiosAndWritesHtml() throws Exception {
+    void compare_sameModelUnderTwoThreadCounts_printsRatiosAndWritesHtmlAndJson() throws Exception {
         Path page = dir.resolve("compare.html");
+        Path report = dir.resolve("compare.json");
 
         CliRun run = CliRun.run("bench", tinyModel().toString(), "--compare", "--threads", "1,2", "--blocks", "3",
-                "--duration", "150ms", "--min-queries", "30", "--html", page.toString());
+                "--duration", "150ms", "--min-queries", "30", "--html", page.toString(), "--json", report.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Comparison, SingleStream, 3 interleaved blocks per contender",
@@ -141,6 +142,18 @@ class BenchCommandTest {
         assertThat(run.out()).containsPattern("tiny_cnn\\.onnx threads=2\\s+p50 latency\\s+x[\\d.]+\\s+\\[[\\d.]+, [\\d.]+\\]");
         String html = Files.readString(page);
         assertThat(html).contains("<svg", "class=\"scatter\"", "class=\"percentiles\"", "tiny_cnn.onnx threads=2");
+        Object document = Json.parse(Files.readAllBytes(report), 0, (int) Files.size(report));
+        assertThat(Json.text(document, "schema")).isEqualTo("outpost.bench/1");
+        assertThat(Json.list(document, "reports")).isEmpty();
+        assertThat(Json.text(document, "comparison", "scenario")).isEqualTo("SingleStream");
+        assertThat(Json.list(document, "comparison", "contenders")).hasSize(2);
+        assertThat(Json.text(document, "comparison", "contenders", 1, "label")).isEqualTo("tiny_cnn.onnx threads=2");
+        assertThat(Json.list(document, "comparison", "contenders", 0, "blocks")).hasSize(3);
+        assertThat(Json.number(document, "comparison", "contenders", 0, "blocks", 2, "latency", "p50Ns")).isPositive();
+        assertThat(Json.text(document, "comparison", "ratios", 0, "metric")).isEqualTo("p50 latency");
+        assertThat(Json.number(document, "comparison", "ratios", 0, "low"))
+                .isLessThanOrEqualTo(Json.number(document, "comparison", "ratios", 0, "high"));
+        assertThat(Json.text(document, "environment", "commandLine")).contains("--compare");
     }
 
     @Test
@@ -162,8 +175,8 @@ class BenchCommandTest {
         CliRun one = CliRun.run("bench", model, "--compare");
         assertThat(one.exitCode()).isEqualTo(2);
         assertThat(one.err()).contains("--compare needs at least 2 models or configurations; got 1");
-        assertThat(CliRun.run("bench", model, model, "--compare", "--json", "x.json").err())
-                .contains("--json is not supported with --compare");
+        assertThat(CliRun.run("bench", model, model, "--compare", "--sla", "p90<20ms").err())
+                .contains("--sla is not supported with --compare: a comparison reports ratios");
         assertThat(CliRun.run("bench", model, "--threads", "1,2").err())
                 .contains("--threads has 2 values [1, 2]; expected one (several only with --compare or --sweep)");
         assertThat(CliRun.run("bench", model, model, "--compare", "--blocks", "1").err()).contains("blocks is 1");
