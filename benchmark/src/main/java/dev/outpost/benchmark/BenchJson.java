@@ -298,6 +298,7 @@ public final class BenchJson {
                 .field("p50Ns", latency.p50Nanos()).field("p90Ns", latency.p90Nanos())
                 .field("p95Ns", latency.p95Nanos()).field("p99Ns", latency.p99Nanos())
                 .field("p999Ns", latency.p999Nanos()).field("maxNs", latency.maxNanos())
-                .field("meanNs", latency.meanNanos()).endObject();
+                .field("meanNs", latency.meanNanos()).field("earlyStoppingP90Ns", latency.earlyStoppingP90Nanos())
+                .field("earlyStoppingP99Ns", latency.earlyStoppingP99Nanos()).endObject();
     }
 }

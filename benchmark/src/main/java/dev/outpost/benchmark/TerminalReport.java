@@ -31,6 +31,8 @@ public final class TerminalReport {
             new Row("latency p95", report -> Units.nanos(latency(report).p95Nanos())),
             new Row("latency p99", report -> Units.nanos(latency(report).p99Nanos())),
             new Row("latency p99.9", report -> Units.nanos(latency(report).p999Nanos())),
+            new Row("early-stop p90", report -> earlyStopping(latency(report).earlyStoppingP90Nanos())),
+            new Row("early-stop p99", report -> earlyStopping(latency(report).earlyStoppingP99Nanos())),
             new Row("latency max", report -> Units.nanos(latency(report).maxNanos())),
             new Row("latency mean", report -> Units.nanos(latency(report).meanNanos())),
             new Row("throughput", report -> fixed(report.samplesPerSecond(), 1) + " samples/s"),
@@ -102,6 +104,11 @@ public final class TerminalReport {
             }
         }
         return out.toString();
+    }
+
+    /** MLPerf's early-stopping estimate (99 % confidence), or why there is none. */
+    private static String earlyStopping(long nanos) {
+        return nanos < 0 ? "too few queries" : Units.nanos(nanos);
     }
 
     private static LatencyStats latency(BenchReport report) {

@@ -26,7 +26,7 @@ class OutputTest {
     }
 
     private static final List<String> LATENCY_KEYS = List.of("count", "minNs", "p50Ns", "p90Ns", "p95Ns", "p99Ns",
-            "p999Ns", "maxNs", "meanNs");
+            "p999Ns", "maxNs", "meanNs", "earlyStoppingP90Ns", "earlyStoppingP99Ns");
 
     @Test
     void json_hasTheDocumentedShapeInOrder() {
