@@ -1,5 +1,6 @@
 package dev.outpost.optimizer;
 
+import dev.outpost.optimizer.eval.EvalData;
 import dev.outpost.runtime.Image;
 import dev.outpost.runtime.ImagePreprocessor;
 import dev.outpost.runtime.InferenceEngine;
@@ -70,7 +71,7 @@ public final class ImageCalibrationData implements CalibrationData {
             throw new OptimizerException(OptimizerException.Code.BAD_DATA, "No images in " + folder
                     + "; expected files ending in " + EXTENSIONS);
         }
-        List<Path> chosen = spread(files, limit);
+        List<Path> chosen = limit <= 0 ? files : EvalData.subset(files, limit);
         IntFunction<Image> decode = i -> {
             try {
                 Image image = Image.read(chosen.get(i));
@@ -82,15 +83,6 @@ public final class ImageCalibrationData implements CalibrationData {
         };
         return of(model, engine, chosen.size(), decode, chosen.size() + " images from " + folder
                 + (swapRedBlue ? " (red and blue swapped)" : ""), digestOf(chosen));
-    }
-
-    /** Evenly spaced picks from a sorted list, at most {@code limit} (all when limit is 0 or larger). */
-    static <T> List<T> spread(List<T> items, int limit) {
-        if (limit <= 0 || limit >= items.size()) {
-            return items;
-        }
-        return java.util.stream.IntStream.range(0, limit)
-                .mapToObj(i -> items.get((int) ((long) i * items.size() / limit))).toList();
     }
 
     private static List<Path> imageFiles(Path folder) {

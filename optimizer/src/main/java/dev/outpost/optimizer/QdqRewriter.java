@@ -55,11 +55,7 @@ final class QdqRewriter {
         String tensor = node.input(index);
         for (QdqPlan.ConstantUse use : plan.weights) {
             if (use.node() == node && use.input() == index) {
-                Initializer init = graph.initializer(tensor).orElseThrow();
-                String key = tensor + "#" + use.axis();
-                WeightQuantization.Quantized q = quantizedWeights.computeIfAbsent(key, k -> WeightQuantization.quantize(
-                        init.floats(), init.dims(), use.axis(), types.weights(), true, types.reduceRange()));
-                return dequantizedConstant(key, tensor, init.dims(), q, use.axis());
+                return dequantizedWeight(tensor, use.axis());
             }
         }
         String reader = plan.readerOf(tensor);
@@ -92,28 +88,16 @@ final class QdqRewriter {
             graph.insertAfter(quantized, Op.DEQUANTIZE_LINEAR, List.of(names[0], names[1]), dequantized, Map.of());
         }
         for (QdqPlan.ConstantUse use : plan.constantActivations) {
+            // a constant read as an activation (e.g. an Add's addend): asymmetric, per tensor, over its own range
             String source = use.node().input(use.input());
             Initializer init = graph.initializer(source).orElseThrow();
-            float[] values = init.floats();
-            double min = 0;
-            double max = 0;
-            for (float v : values) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-            QuantParams params = QuantParams.forRange(min, max, types.activations(), false, false);
             String key = source + "#activation";
             WeightQuantization.Quantized q = quantizedWeights.computeIfAbsent(key, k -> WeightQuantization.quantize(
-                    values, init.dims(), -1, types.activations(), false, false));
-            use.node().setInput(use.input(), dequantizedConstant(key, source, init.dims(), q, params.axis()));
+                    init.floats(), init.dims(), -1, types.activations(), false, false));
+            use.node().setInput(use.input(), dequantizedConstant(key, source, init.dims(), q, -1));
         }
         for (QdqPlan.ConstantUse use : plan.weights) {
-            String source = use.node().input(use.input());
-            Initializer init = graph.initializer(source).orElseThrow();
-            String key = source + "#" + use.axis();
-            WeightQuantization.Quantized q = quantizedWeights.computeIfAbsent(key, k -> WeightQuantization.quantize(
-                    init.floats(), init.dims(), use.axis(), types.weights(), true, types.reduceRange()));
-            use.node().setInput(use.input(), dequantizedConstant(key, source, init.dims(), q, use.axis()));
+            use.node().setInput(use.input(), dequantizedWeight(use.node().input(use.input()), use.axis()));
         }
         for (QdqPlan.BiasUse use : plan.biases) {
             if (!plan.activations.contains(use.activation())) {
@@ -121,7 +105,7 @@ final class QdqRewriter {
             }
             String source = use.node().input(use.input());
             Initializer init = graph.initializer(source).orElseThrow();
-            WeightQuantization.Quantized weight = quantizedWeights.get(use.weight() + "#" + use.weightAxis());
+            WeightQuantization.Quantized weight = quantizedWeights.get(weightKey(use.weight(), use.weightAxis()));
             float[] bias = init.floats();
             double[] mean = channelMeans.get(plan.rangeSource.getOrDefault(use.activation(), use.activation()));
             if (mean != null) {
@@ -147,6 +131,19 @@ final class QdqRewriter {
         }
         graph.sortTopologically();
         graph.removeUnusedInitializers();
+    }
+
+    /** The DequantizeLinear output of a weight quantized symmetric along {@code axis} (-1: per tensor). */
+    private String dequantizedWeight(String source, int axis) {
+        Initializer init = graph.initializer(source).orElseThrow();
+        String key = weightKey(source, axis);
+        WeightQuantization.Quantized q = quantizedWeights.computeIfAbsent(key, k -> WeightQuantization.quantize(
+                init.floats(), init.dims(), axis, types.weights(), true, types.reduceRange()));
+        return dequantizedConstant(key, source, init.dims(), q, axis);
+    }
+
+    private static String weightKey(String source, int axis) {
+        return source + "#" + axis;
     }
 
     /** The DequantizeLinear output for a quantized constant, created once per (constant, axis). */

@@ -140,8 +140,11 @@ public final class EvalData {
                 listing.samples().size(), samples);
     }
 
-    /** An evenly spaced subset of at most {@code limit} items, in order. */
-    static <T> List<T> subset(List<T> all, int limit) {
+    /**
+     * At most {@code limit} evenly spaced items ({@code floor(i * size / limit)}), so that a list sorted by
+     * class keeps every class; the list itself when it is no longer. Calibration picks its images so too.
+     */
+    public static <T> List<T> subset(List<T> all, int limit) {
         if (limit >= all.size()) {
             return all;
         }
