@@ -58,4 +58,16 @@ final class CompareRun {
             sessions.forEach(ModelSession::close);
         }
     }
+
+    /**
+     * Two model files on one thread, single-stream, interleaved in {@code blocks} blocks of
+     * {@code blockDuration} on seeded random inputs: the before/after comparison of {@code optimize}'s
+     * summary and the demo's bench stage.
+     */
+    static ComparisonResult oneThread(InferenceEngine engine, Path baseline, Path candidate, int blocks,
+            java.time.Duration blockDuration) {
+        RunSettings settings = RunSettings.quick(Scenario.SINGLE_STREAM).withDuration(blockDuration).withMinQueries(10);
+        return run(engine, List.of(baseline, candidate), List.of(1), false, List.of(), 1, 1, Optional.empty(), settings,
+                blocks, ProgressListener.NONE);
+    }
 }

@@ -1,9 +1,6 @@
 package dev.outpost.cli;
 
 import dev.outpost.benchmark.ComparisonResult;
-import dev.outpost.benchmark.ProgressListener;
-import dev.outpost.benchmark.RunSettings;
-import dev.outpost.benchmark.Scenario;
 import dev.outpost.optimizer.ImageCalibrationData;
 import dev.outpost.optimizer.QuantizationOptions;
 import dev.outpost.optimizer.QuantizationResult;
@@ -19,7 +16,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -46,10 +42,7 @@ final class DemoOptimizeStage {
      * comparison as {@code outpost bench --compare}), with the ratio's 95 % interval.
      */
     private void bench(Path model, Path int8) {
-        RunSettings settings = RunSettings.quick(Scenario.SINGLE_STREAM).withDuration(Duration.ofMillis(500))
-                .withMinQueries(10);
-        ComparisonResult result = CompareRun.run(engine, List.of(model, int8), List.of(1), false, List.of(), 1, 1,
-                Optional.empty(), settings, 6, ProgressListener.NONE);
+        ComparisonResult result = CompareRun.oneThread(engine, model, int8, 6, Duration.ofMillis(500));
         ComparisonResult.Ratio p50 = result.ratiosOf(result.labels().get(1)).stream()
                 .filter(ratio -> ratio.metric().equals("p50 latency")).findFirst().orElseThrow();
         out.printf(Locale.ROOT, "[bench]    single-stream, one thread, 6 interleaved blocks of 0.5 s: p50 fp32 %s,"

@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.benchmark.ComparisonResult;
 import dev.outpost.optimizer.AccuracyBudget;
 import dev.outpost.optimizer.CalibrationData;
 import dev.outpost.optimizer.CalibrationMethod;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -490,9 +492,11 @@ final class OptimizeCommand implements Callable<Integer> {
         }
         out.printf("  fidelity   %s (on %s; accuracy: 'outpost eval')%n",
                 fidelity.outputs().isEmpty() ? "no numeric outputs" : fidelity.outputs().get(0), on);
-        double[] latency = Latency.pairedMedians(engine, model, output, 20);
-        out.printf("  latency    p50 %.2f ms -> %.2f ms (speed-up %.2fx), one thread, interleaved%n", latency[0],
-                latency[1], latency[0] / latency[1]);
+        ComparisonResult latency = CompareRun.oneThread(engine, model, output, 4, Duration.ofMillis(250));
+        double p50Before = latency.medianP50Nanos(0) / 1e6;
+        double p50After = latency.medianP50Nanos(1) / 1e6;
+        out.printf("  latency    p50 %.2f ms -> %.2f ms (speed-up %.2fx), one thread, interleaved%n", p50Before,
+                p50After, p50Before / p50After);
     }
 
     private static long size(Path file) {
@@ -500,41 +504,6 @@ final class OptimizeCommand implements Callable<Integer> {
             return Files.size(file);
         } catch (IOException e) {
             return 0;
-        }
-    }
-
-    /** A short interleaved single-thread latency comparison for the summary. */
-    static final class Latency {
-        private Latency() {
-        }
-
-        static double[] pairedMedians(InferenceEngine engine, Path a, Path b, int rounds) {
-            SessionConfig config = SessionConfig.builder().intraOpThreads(1).build();
-            try (ModelSession sa = engine.open(a, config); ModelSession sb = engine.open(b, config)) {
-                Map<String, Tensor> inputs = Fidelity.randomInputs(sa.inputs(), Fidelity.Options.defaults(),
-                        new java.util.SplittableRandom(1));
-                try {
-                    double[] ta = new double[rounds];
-                    double[] tb = new double[rounds];
-                    sa.run(inputs).close();
-                    sb.run(inputs).close();
-                    for (int i = 0; i < rounds; i++) {
-                        ta[i] = time(sa, inputs);
-                        tb[i] = time(sb, inputs);
-                    }
-                    java.util.Arrays.sort(ta);
-                    java.util.Arrays.sort(tb);
-                    return new double[] {ta[rounds / 2], tb[rounds / 2]};
-                } finally {
-                    inputs.values().forEach(Tensor::close);
-                }
-            }
-        }
-
-        private static double time(ModelSession session, Map<String, Tensor> inputs) {
-            long start = System.nanoTime();
-            session.run(inputs).close();
-            return (System.nanoTime() - start) / 1e6;
         }
     }
 }
