@@ -16,7 +16,7 @@ import java.util.Optional;
  * <pre>
  * { "schema": "outpost.bench/1",
  *   "reports": [ {
- *     "model": {path, sizeBytes, macsPerSample},
+ *     "model": {path, sizeBytes, macsPerSample, integerMacsPerSample},
  *     "settings": {scenario, metricPercentile, durationNs, minQueries, minSamples, samplesPerQuery,
  *                  warmupQueries, targetQps, latencyBoundNs, workers, seed, batch, inputs, repeat},
  *     "environment": {cpuModel, cpuFlags[], cores, memoryBytes, os, kernel, jvm, ortVersion, threads,
@@ -25,7 +25,8 @@ import java.util.Optional;
  *     "warmUp": {firstQueryNs, latency},
  *     "summary": {representativeRun, metric, median, cv, cvThreshold, tooNoisy, warning, latency,
  *                 samplesPerSecond, queriesPerSecond, serverBestQps, gmacsPerSecond, fractionOfPeak,
- *                 peakGmacsPerCore, peakSource, threadsUsed, harnessOverheadNs, harnessOverheadFraction},
+ *                 peakGmacsPerCore, peakInt8GmacsPerCore, peakHeldAgainstGmacsPerCore, peakSource, threadsUsed,
+ *                 harnessOverheadNs, harnessOverheadFraction},
  *     "memory": {peakRssBytes, rssBytes, heapUsedBytes, peakHeapUsedBytes, heapCommittedBytes,
  *                directBytes, nativeBytes},
  *     "runs": [ {queries, samples, wallNs, samplesPerSecond, queriesPerSecond, targetQps, latency,
@@ -186,7 +187,8 @@ public final class BenchJson {
     private static void report(JsonOut json, BenchReport report, Optional<Sla> sla) {
         json.beginObject();
         json.key("model").beginObject().field("path", report.model()).field("sizeBytes", report.modelSizeBytes())
-                .field("macsPerSample", report.macsPerSample()).endObject();
+                .field("macsPerSample", report.macsPerSample())
+                .field("integerMacsPerSample", report.integerMacsPerSample()).endObject();
         RunSettings settings = report.settings();
         json.key("settings").beginObject()
                 .field("scenario", settings.scenario().displayName())
@@ -262,7 +264,9 @@ public final class BenchJson {
                 .field("queriesPerSecond", representative.result().queriesPerSecond())
                 .field("serverBestQps", report.serverSearch().map(ServerSearchResult::bestQps).orElse(Double.NaN))
                 .field("gmacsPerSecond", report.gmacsPerSecond()).field("fractionOfPeak", report.fractionOfPeak())
-                .field("peakGmacsPerCore", report.peak().gmacsPerCore()).field("peakSource", report.peak().source())
+                .field("peakGmacsPerCore", report.peak().gmacsPerCore())
+                .field("peakInt8GmacsPerCore", report.peak().int8GmacsPerCore())
+                .field("peakHeldAgainstGmacsPerCore", report.peakGmacsPerCore()).field("peakSource", report.peak().source())
                 .field("threadsUsed", report.threadsUsed())
                 .field("harnessOverheadNs", report.harnessOverheadNanos())
                 .field("harnessOverheadFraction", report.overheadFraction()).endObject();

@@ -22,14 +22,15 @@ import java.util.Optional;
  * @param seed seed of the random inputs
  * @param repeat how many times the measured run is repeated (noise), at least 1
  * @param macsPerSample multiply-accumulates of one sample (from the caller's model inspection), 0 if unknown
+ * @param integerMacsPerSample the part of them on 8-bit integers (held against the INT8 peak)
  * @param peak the per-core peak to divide by; empty: measured with {@link PeakCompute#measure}
  * @param coldStart whether to measure a cold start in a fresh process
  * @param energyMeter the energy source; empty: RAPL under {@code /sys/class/powercap} where readable
  * @param commandLine the command that started the run, recorded in the environment
  */
 public record BenchOptions(RunSettings settings, int threads, boolean spinning, List<ExecutionProvider> providers,
-        int batch, Optional<Path> inputs, long seed, int repeat, long macsPerSample, Optional<PeakCompute> peak,
-        boolean coldStart, Optional<EnergyMeter> energyMeter, String commandLine) {
+        int batch, Optional<Path> inputs, long seed, int repeat, long macsPerSample, long integerMacsPerSample,
+        Optional<PeakCompute> peak, boolean coldStart, Optional<EnergyMeter> energyMeter, String commandLine) {
 
     /** The largest accepted repeat count. */
     public static final int MAX_REPEAT = 100;
@@ -46,6 +47,8 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
         check(batch >= 1, "batch", batch, ">= 1");
         check(repeat >= 1 && repeat <= MAX_REPEAT, "repeat", repeat, "1 to " + MAX_REPEAT);
         check(macsPerSample >= 0, "macsPerSample", macsPerSample, ">= 0 (0: unknown)");
+        check(integerMacsPerSample >= 0 && integerMacsPerSample <= macsPerSample, "integerMacsPerSample",
+                integerMacsPerSample, "0 to macsPerSample (" + macsPerSample + ")");
         Scenario scenario = settings.scenario();
         check(batch == 1 || scenario == Scenario.OFFLINE || scenario == Scenario.MULTI_STREAM, "batch", batch,
                 "1 for " + scenario.displayName() + " (a batch applies to Offline and MultiStream)");
@@ -76,6 +79,7 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
         private long seed = 1;
         private int repeat = 1;
         private long macsPerSample;
+        private long integerMacsPerSample;
         private PeakCompute peak;
         private boolean coldStart = true;
         private EnergyMeter energyMeter;
@@ -127,9 +131,15 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
             return this;
         }
 
-        /** MACs of one sample, for GMAC/s. */
+        /** MACs of one sample, for GMAC/s; all of them float (no integer MACs). */
         public Builder macsPerSample(long macs) {
+            return macsPerSample(macs, 0);
+        }
+
+        /** MACs of one sample, for GMAC/s, and how many of them are on 8-bit integers, for the fraction of peak. */
+        public Builder macsPerSample(long macs, long integerMacs) {
             this.macsPerSample = macs;
+            this.integerMacsPerSample = integerMacs;
             return this;
         }
 
@@ -160,7 +170,7 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
         /** The validated options. */
         public BenchOptions build() {
             return new BenchOptions(settings, threads, spinning, providers, batch, Optional.ofNullable(inputs), seed,
-                    repeat, macsPerSample, Optional.ofNullable(peak), coldStart, Optional.ofNullable(energyMeter),
+                    repeat, macsPerSample, integerMacsPerSample, Optional.ofNullable(peak), coldStart, Optional.ofNullable(energyMeter),
                     commandLine);
         }
     }

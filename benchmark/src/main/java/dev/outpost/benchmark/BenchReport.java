@@ -24,12 +24,13 @@ import java.util.Optional;
  * @param memory the process's memory after the runs (peaks cover the whole process life)
  * @param peak the per-core compute peak used for the fraction of peak
  * @param macsPerSample MACs of one sample, 0 if unknown
+ * @param integerMacsPerSample the part of them computed on 8-bit integers
  * @param harnessOverheadNanos the load generator's own cost per query (a closed loop on a SUT that does nothing)
  */
 public record BenchReport(String model, long modelSizeBytes, RunSettings settings, int batch, String inputs,
         Environment environment, long warmLoadNanos, Optional<ColdStartResult> coldStart, WarmUp warmUp,
         List<RepeatRun> runs, Noise noise, MemorySnapshot memory, PeakCompute peak, long macsPerSample,
-        double harnessOverheadNanos) {
+        long integerMacsPerSample, double harnessOverheadNanos) {
 
     /** Requires every part and at least one run. */
     public BenchReport {
@@ -43,6 +44,10 @@ public record BenchReport(String model, long modelSizeBytes, RunSettings setting
         Objects.requireNonNull(noise, "noise");
         Objects.requireNonNull(memory, "memory");
         Objects.requireNonNull(peak, "peak");
+        if (integerMacsPerSample < 0 || integerMacsPerSample > macsPerSample) {
+            throw new IllegalArgumentException("BenchReport: " + integerMacsPerSample + " integer MACs of "
+                    + macsPerSample + "; expected 0 to all of them");
+        }
         if (runs.isEmpty() || runs.size() != noise.values().size()) {
             throw new IllegalArgumentException("BenchReport: " + runs.size() + " runs and " + noise.values().size()
                     + " noise values; expected the same number, at least 1");
@@ -75,9 +80,17 @@ public record BenchReport(String model, long modelSizeBytes, RunSettings setting
         return macsPerSample == 0 ? Double.NaN : macsPerSample * samplesPerSecond() / 1e9;
     }
 
-    /** Achieved GMAC/s over {@code threadsUsed} cores' peak; NaN when the MACs are unknown. */
+    /**
+     * The fraction of {@code threadsUsed} cores' peak reached: integer MACs held against the INT8 peak,
+     * the rest against the FP32 peak (see {@link PeakCompute#fractionOf}); NaN when the MACs are unknown.
+     */
     public double fractionOfPeak() {
-        return peak.fractionOf(gmacsPerSecond(), threadsUsed());
+        return peak.fractionOf(macsPerSample, integerMacsPerSample, samplesPerSecond(), threadsUsed());
+    }
+
+    /** The per-core peak this model's MAC mix is held against. */
+    public double peakGmacsPerCore() {
+        return peak.effectiveGmacsPerCore(macsPerSample, integerMacsPerSample);
     }
 
     /** The Server search of the representative run, if the rate was searched. */

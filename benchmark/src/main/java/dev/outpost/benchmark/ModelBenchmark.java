@@ -23,7 +23,7 @@ public final class ModelBenchmark {
 
     /** Where Linux exposes RAPL. */
     static final Path POWERCAP = Path.of("/sys/class/powercap");
-    /** How long the Java FMA kernel runs when no peak is given. */
+    /** How long the peak kernels (ONNX Runtime MatMul and MatMulInteger) run when no peak is given. */
     static final long PEAK_BUDGET_MILLIS = 300;
     /** Queries of the harness-overhead loop (well under a second). */
     static final int OVERHEAD_QUERIES = 200_000;
@@ -65,14 +65,15 @@ public final class ModelBenchmark {
                         Noise.DEFAULT_CV_THRESHOLD);
                 MemorySnapshot memory = MemorySnapshot.capture();
                 progress.update("peak compute", 0);
-                PeakCompute peak = options.peak().orElseGet(() -> PeakCompute.measure(PEAK_BUDGET_MILLIS));
+                PeakCompute peak = options.peak().orElseGet(() -> PeakCompute.measure(engine, PEAK_BUDGET_MILLIS));
                 progress.update("peak compute", 1);
                 List<String> providers = session.providers().used().stream().map(ExecutionProvider::name).toList();
                 Environment environment = Environment.capture(engine.ortVersion(), options.threads(),
                         options.spinning(), providers, options.commandLine());
                 String inputs = options.inputs().map(Path::toString).orElse("random (seed " + options.seed() + ")");
                 return new BenchReport(model.toString(), size, settings, sut.samplesPerRun(), inputs, environment,
-                        warmLoad, coldStart, warmUp, runs, noise, memory, peak, options.macsPerSample(), overhead);
+                        warmLoad, coldStart, warmUp, runs, noise, memory, peak, options.macsPerSample(),
+                        options.integerMacsPerSample(), overhead);
             }
         }
     }

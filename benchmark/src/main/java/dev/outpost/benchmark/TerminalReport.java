@@ -52,8 +52,8 @@ public final class TerminalReport {
                     : fixed(report.gmacsPerSecond(), 2)),
             new Row("of peak", report -> Double.isNaN(report.fractionOfPeak()) ? "n/a"
                     : fixed(report.fractionOfPeak() * 100, 1) + "% of " + report.threadsUsed() + " x "
-                    + fixed(report.peak().gmacsPerCore(), 1) + (report.peak().source().startsWith("given")
-                    ? " (given)" : " (Java kernel)")),
+                    + fixed(report.peakGmacsPerCore(), 1) + " (" + peakKind(report) + ", "
+                    + (report.peak().source().startsWith("given") ? "given" : "ORT kernels") + ")"),
             new Row("CPU", report -> Double.isNaN(report.representative().cpu().utilization()) ? "n/a"
                     : fixed(report.representative().cpu().utilization() * 100, 0) + "% of "
                     + report.representative().cpu().cores() + " cores"),
@@ -113,6 +113,16 @@ public final class TerminalReport {
 
     private static LatencyStats latency(BenchReport report) {
         return report.representative().result().latency();
+    }
+
+    /** Which peak the model's MAC mix is held against: FP32, INT8, or a blend of the two. */
+    private static String peakKind(BenchReport report) {
+        if (report.integerMacsPerSample() == 0) {
+            return "FP32";
+        }
+        // Rounded down: a model with a few float MACs never reads as all-integer.
+        return report.integerMacsPerSample() == report.macsPerSample() ? "INT8" : (long) Math.floor(
+                100.0 * report.integerMacsPerSample() / report.macsPerSample()) + "% INT8 MACs";
     }
 
     private static String fixed(double value, int decimals) {

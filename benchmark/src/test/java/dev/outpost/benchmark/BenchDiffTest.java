@@ -36,7 +36,7 @@ class BenchDiffTest {
                 0.05);
         return new BenchReport(model, base.modelSizeBytes(), base.settings(), 1, base.inputs(), base.environment(),
                 base.warmLoadNanos(), Optional.empty(), base.warmUp(), runs, noise, base.memory(), base.peak(),
-                base.macsPerSample(), base.harnessOverheadNanos());
+                base.macsPerSample(), base.integerMacsPerSample(), base.harnessOverheadNanos());
     }
 
     private Path write(String name, BenchReport... reports) throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.outpost.runtime.InferenceEngine;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,23 +144,45 @@ class MeasurementsTest {
     }
 
     @Test
-    void peakCompute_kernelConvergesAndMeasuresAPositiveRate() {
-        float[] accumulators = new float[PeakCompute.LANES];
-        PeakCompute.kernel(accumulators, 3);
-        assertThat(accumulators[0]).isCloseTo(1f, within(1e-6f));
-
-        PeakCompute peak = PeakCompute.measure(50);
-        assertThat(peak.gmacsPerCore()).isPositive();
-        assertThat(peak.source()).contains("an achievable rate, below the datasheet peak");
+    void peakCompute_fractionDividesByThreadsTimesPerCorePeak() {
+        PeakCompute peak = PeakCompute.given(50);
+        // 1e9 float MACs per sample at 40 samples/s on 2 cores: 40 GMAC/s of 2 x 50.
+        assertThat(peak.fractionOf(1_000_000_000L, 0, 40, 2)).isEqualTo(0.4);
+        assertThat(peak.fractionOf(0, 0, 40, 2)).isNaN();
+        assertThat(peak.int8GmacsPerCore()).isNaN();
+        assertThat(peak.source()).startsWith("given (--peak-gmacs; INT8 unknown");
+        assertThatThrownBy(() -> PeakCompute.given(-3)).isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("-3.0 GMAC/s per core; expected a positive finite rate");
+        assertThatThrownBy(() -> PeakCompute.given(50, 0)).isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("INT8 peak compute is 0.0 GMAC/s per core");
     }
 
     @Test
-    void peakCompute_fractionDividesByThreadsTimesPerCorePeak() {
-        PeakCompute peak = PeakCompute.given(50);
-        assertThat(peak.fractionOf(40, 2)).isEqualTo(0.4);
-        assertThat(peak.source()).isEqualTo("given (--peak-gmacs)");
-        assertThatThrownBy(() -> PeakCompute.given(-3)).isInstanceOf(BenchmarkException.class)
-                .hasMessageContaining("-3.0 GMAC/s per core; expected a positive finite rate");
+    void peakCompute_holdsIntegerMacsAgainstTheInt8PeakAndTheRestAgainstFp32() {
+        PeakCompute peak = PeakCompute.given(100, 400);
+        long macs = 1_000_000_000L;
+
+        // All integer: 1e9 MACs take 2.5 ms at 400 GMAC/s; 200 samples/s is half of the 400 possible.
+        assertThat(peak.fractionOf(macs, macs, 200, 1)).isCloseTo(0.5, within(1e-12));
+        assertThat(peak.effectiveGmacsPerCore(macs, macs)).isCloseTo(400, within(1e-9));
+        // Half and half: 5 ms + 1.25 ms = 6.25 ms per sample at peak, so 160 samples/s is the whole peak.
+        assertThat(peak.effectiveGmacsPerCore(macs, macs / 2)).isCloseTo(160, within(1e-9));
+        assertThat(peak.fractionOf(macs, macs / 2, 80, 1)).isCloseTo(0.5, within(1e-12));
+        // Float only: the FP32 peak.
+        assertThat(peak.effectiveGmacsPerCore(macs, 0)).isEqualTo(100);
+        // INT8 unknown: integer MACs are held against the FP32 rate.
+        assertThat(PeakCompute.given(100).effectiveGmacsPerCore(macs, macs)).isEqualTo(100);
+    }
+
+    @Test
+    void peakCompute_measuresOnnxRuntimesFp32AndInt8Kernels() {
+        try (InferenceEngine engine = InferenceEngine.create()) {
+            PeakCompute peak = PeakCompute.measure(engine, 50);
+
+            assertThat(peak.gmacsPerCore()).isPositive().isFinite();
+            assertThat(peak.int8GmacsPerCore()).isPositive().isFinite();
+            assertThat(peak.source()).contains("MatMulInteger").contains("an achievable rate, below the datasheet peak");
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.outpost.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.outpost.runtime.InferenceEngine;
 import dev.outpost.testing.SharedFixtures;
@@ -59,7 +60,7 @@ class ModelBenchmarkTest {
         assertThat(report.coldStart()).isEmpty();
         assertThat(report.warmUp().latency().count()).isEqualTo(3);
         assertThat(report.gmacsPerSecond()).isEqualTo(10_000 * report.samplesPerSecond() / 1e9);
-        assertThat(report.fractionOfPeak()).isEqualTo(report.gmacsPerSecond() / 40);
+        assertThat(report.fractionOfPeak()).isCloseTo(report.gmacsPerSecond() / 40, within(1e-12));
         assertThat(report.environment().threads()).isEqualTo(1);
         assertThat(report.environment().providers()).containsExactly("CPU");
         assertThat(report.environment().commandLine()).isEqualTo("outpost bench cnn.onnx");
@@ -83,6 +84,7 @@ class ModelBenchmarkTest {
         assertThat(report.noise().median()).isEqualTo((double) result.latency().p90Nanos());
         assertThat(report.coldStart()).get().satisfies(cold -> assertThat(cold.loadNanos()).isPositive());
         assertThat(report.peak().source()).startsWith("measured");
+        assertThat(report.peak().int8GmacsPerCore()).isPositive();
         assertThat(report.gmacsPerSecond()).isNaN();
         assertThat(report.inputs()).isEqualTo("random (seed 1)");
         assertThat(report.harnessOverheadNanos()).isPositive();

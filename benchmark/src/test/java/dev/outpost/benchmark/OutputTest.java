@@ -2,6 +2,7 @@ package dev.outpost.benchmark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -42,7 +43,7 @@ class OutputTest {
         assertThat(report.keySet()).containsExactly("model", "settings", "environment", "load", "warmUp", "summary",
                 "memory", "runs", "sla");
         assertThat(object(report.get("model"))).containsExactly(Map.entry("path", "models/model.onnx"),
-                Map.entry("sizeBytes", 5e6), Map.entry("macsPerSample", 1e9));
+                Map.entry("sizeBytes", 5e6), Map.entry("macsPerSample", 1e9), Map.entry("integerMacsPerSample", 0.0));
         assertThat(object(report.get("settings")).keySet()).containsExactly("scenario", "metricPercentile", "durationNs",
                 "minQueries", "minSamples", "samplesPerQuery", "warmupQueries", "targetQps", "latencyBoundNs", "workers",
                 "seed", "batch", "inputs", "repeat");
@@ -57,7 +58,8 @@ class OutputTest {
         Map<String, Object> summary = object(report.get("summary"));
         assertThat(summary.keySet()).containsExactly("representativeRun", "metric", "median", "cv", "cvThreshold",
                 "tooNoisy", "warning", "latency", "samplesPerSecond", "queriesPerSecond", "serverBestQps",
-                "gmacsPerSecond", "fractionOfPeak", "peakGmacsPerCore", "peakSource", "threadsUsed", "harnessOverheadNs",
+                "gmacsPerSecond", "fractionOfPeak", "peakGmacsPerCore", "peakInt8GmacsPerCore", "peakHeldAgainstGmacsPerCore",
+                "peakSource", "threadsUsed", "harnessOverheadNs",
                 "harnessOverheadFraction");
         assertThat(summary).containsEntry("harnessOverheadNs", 50.0).containsEntry("harnessOverheadFraction", 5e-6);
         assertThat(object(summary.get("latency")).keySet()).containsExactlyElementsOf(LATENCY_KEYS);
@@ -113,6 +115,25 @@ class OutputTest {
     }
 
     @Test
+    void int8Model_isHeldAgainstTheInt8PeakInTableAndJson() {
+        BenchReport base = SampleReports.singleStream();
+        // 1e9 MACs per sample, 3/4 of them on 8-bit integers, at 83.3 samples/s on one core; peaks 50 and
+        // 200 GMAC/s: 0.25 / 50 + 0.75 / 200 = 8.75 ms per sample at peak, an effective 114.3 GMAC/s.
+        BenchReport int8 = new BenchReport(base.model(), base.modelSizeBytes(), base.settings(), base.batch(),
+                base.inputs(), base.environment(), base.warmLoadNanos(), base.coldStart(), base.warmUp(), base.runs(),
+                base.noise(), base.memory(), PeakCompute.given(50, 200), 1_000_000_000L, 750_000_000L, 50);
+
+        assertThat(int8.peakGmacsPerCore()).isCloseTo(1 / 0.00875, within(1e-9));
+        assertThat(int8.fractionOfPeak()).isCloseTo(int8.samplesPerSecond() * 0.00875, within(1e-12));
+        assertThat(TerminalReport.render(List.of(int8), Optional.empty()))
+                .containsPattern("of peak\\s+72\\.9% of 1 x 114\\.3 \\(75% INT8 MACs, given\\)");
+        Map<String, Object> summary = object(object(array(object(JsonIn.parse(BenchJson.toJson(List.of(int8),
+                Optional.empty()))).get("reports")).get(0)).get("summary"));
+        assertThat(summary).containsEntry("peakGmacsPerCore", 50.0).containsEntry("peakInt8GmacsPerCore", 200.0);
+        assertThat((Double) summary.get("peakHeldAgainstGmacsPerCore")).isCloseTo(1 / 0.00875, within(1e-9));
+    }
+
+    @Test
     void table_showsEveryFigureAndTheSlaVerdict() {
         String table = TerminalReport.render(List.of(SampleReports.singleStream(), SampleReports.serverSearch()),
                 Optional.of(Sla.parse("p90<=20ms,size<4MB")));
@@ -122,7 +143,7 @@ class OutputTest {
         assertThat(table).containsPattern("server best rate\\s+-\\s+80\\.0 qps \\(p99 <= 15\\.00 ms\\), final run missed the bound");
         assertThat(table).containsPattern("peak RSS\\s+150\\.0 MiB");
         assertThat(table).containsPattern("GMAC/s\\s+83\\.33\\s+n/a \\(MACs unknown\\)");
-        assertThat(table).containsPattern("of peak\\s+166\\.7% of 1 x 50\\.0 \\(given\\)");
+        assertThat(table).containsPattern("of peak\\s+166\\.7% of 1 x 50\\.0 \\(FP32, given\\)");
         assertThat(table).containsPattern("energy/sample\\s+unavailable\\s+5\\.000 mJ");
         assertThat(table).contains("cold start", "900.00 ms (load 250.00 ms)", "not measured");
         assertThat(table).containsPattern("harness overhead\\s+50 ns/query \\(0\\.001% of p50\\)");

@@ -35,7 +35,7 @@ final class SampleReports {
                 "random (seed 1)", environment(), 200 * MS,
                 Optional.of(new ColdStartResult(900 * MS, 100 * MS, 250 * MS, 95 * MS)), warmUp, List.of(run),
                 Noise.of("p90 latency (ns)", List.of((double) (20 * MS)), 0.05), memory,
-                PeakCompute.given(50), 1_000_000_000L, 50);
+                PeakCompute.given(50), 1_000_000_000L, 0, 50);
     }
 
     /** A Server search that found 80 qps against a 15 ms bound, energy measured, three repeats. */
@@ -55,6 +55,6 @@ final class SampleReports {
         return new BenchReport(base.model(), base.modelSizeBytes(), RunSettings.quick(Scenario.SERVER), 1,
                 base.inputs(), base.environment(), base.warmLoadNanos(), Optional.empty(), base.warmUp(), runs,
                 Noise.of("best rate meeting the p99 bound (qps)", List.of(78.0, 80.0, 90.0), 0.05), base.memory(),
-                base.peak(), 0, 50);
+                base.peak(), 0, 0, 50);
     }
 }

@@ -34,7 +34,7 @@ class SweepResultTest {
         return new BenchReport(model, base.modelSizeBytes(), base.settings(), base.batch(), base.inputs(),
                 base.environment(), base.warmLoadNanos(), Optional.empty(), base.warmUp(), List.of(run),
                 Noise.of("throughput (samples/s)", List.of((double) samples), 0.05), base.memory(), base.peak(),
-                base.macsPerSample(), base.harnessOverheadNanos());
+                base.macsPerSample(), base.integerMacsPerSample(), base.harnessOverheadNanos());
     }
 
     /** fp32 at t1 b1, t1 b2, t2 b1; int8 at t1 b1 and a skipped t1 b2 (fixed batch). */

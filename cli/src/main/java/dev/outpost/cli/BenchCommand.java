@@ -81,7 +81,7 @@ import picocli.CommandLine;
 final class BenchCommand implements Callable<Integer> {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min)");
-    /** How long the Java FMA kernel measures the peak, once per sweep. */
+    /** How long the peak kernels (ONNX Runtime MatMul and MatMulInteger) run, once per sweep. */
     private static final long SWEEP_PEAK_BUDGET_MILLIS = 300;
     private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
 
@@ -148,8 +148,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--compliance", description = "MLPerf's minimum durations and counts instead of the quick profile.")
     boolean compliance;
 
-    @Option(names = "--peak-gmacs", paramLabel = "GMACS", description = "Per-core peak GMAC/s for the fraction of peak (default: measured by a Java FP32 FMA kernel: an achievable rate, below the datasheet peak).")
+    @Option(names = "--peak-gmacs", paramLabel = "GMACS", description = "Per-core FP32 peak GMAC/s for the fraction of peak (default: measured with ONNX Runtime's own MatMul kernel on one thread: an achievable rate, below the datasheet peak).")
     Double peakGmacs;
+
+    @Option(names = "--peak-int8-gmacs", paramLabel = "GMACS", description = "Per-core 8-bit integer peak GMAC/s, against which a model's integer MACs are held (needs --peak-gmacs; default: measured with ONNX Runtime's MatMulInteger kernel).")
+    Double peakInt8Gmacs;
 
     @Option(names = "--energy-meter", paramLabel = "COMMAND", description = "A command printing a cumulative energy counter in joules (split on spaces); default: RAPL where readable.")
     String energyMeter;
@@ -218,9 +221,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!inputs.equals("random")) {
             builder.inputs(Path.of(inputs));
         }
-        if (peakGmacs != null) {
-            builder.peak(usage(() -> PeakCompute.given(peakGmacs)));
-        }
+        givenPeak().ifPresent(builder::peak);
         if (energyMeter != null) {
             builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
         }
@@ -230,7 +231,8 @@ final class BenchCommand implements Callable<Integer> {
         List<BenchReport> reports = new ArrayList<>();
         try (InferenceEngine engine = InferenceEngine.create()) {
             for (Path model : models) {
-                BenchOptions options = usage(() -> builder.macsPerSample(macsPerSample(model, engine, err)).build());
+                Macs macs = macsPerSample(model, engine, err);
+                BenchOptions options = usage(() -> builder.macsPerSample(macs.total(), macs.integer()).build());
                 progress.prefix(model.getFileName().toString());
                 try {
                     reports.add(ModelBenchmark.run(engine, model, options, progress));
@@ -357,13 +359,13 @@ final class BenchCommand implements Callable<Integer> {
         if (energyMeter != null) {
             builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
         }
-        // One peak for the whole sweep: the points differ in settings, not in the machine.
-        builder.peak(peakGmacs != null ? usage(() -> PeakCompute.given(peakGmacs))
-                : PeakCompute.measure(SWEEP_PEAK_BUDGET_MILLIS));
+        Optional<PeakCompute> given = givenPeak();
         PrintWriter err = spec.commandLine().getErr();
         TerminalProgress progress = new TerminalProgress(err);
         SweepResult result;
         try (InferenceEngine engine = InferenceEngine.create()) {
+            // One peak for the whole sweep: the points differ in settings, not in the machine.
+            builder.peak(given.orElseGet(() -> PeakCompute.measure(engine, SWEEP_PEAK_BUDGET_MILLIS)));
             result = SweepRun.run(engine, models, threadCounts, batches, chosen, settings, builder,
                     inputs.equals("random"), !noColdStart, model -> macsPerSample(model, engine, err), accuracy, progress);
         }
@@ -459,17 +461,35 @@ final class BenchCommand implements Callable<Integer> {
         });
     }
 
+    /** The peaks given on the command line; empty: measure them. */
+    private Optional<PeakCompute> givenPeak() {
+        if (peakInt8Gmacs != null && peakGmacs == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--peak-int8-gmacs needs --peak-gmacs too"
+                    + " (the FP32 peak, for the model's float MACs)");
+        }
+        if (peakGmacs == null) {
+            return Optional.empty();
+        }
+        return Optional.of(usage(() -> peakInt8Gmacs == null ? PeakCompute.given(peakGmacs)
+                : PeakCompute.given(peakGmacs, peakInt8Gmacs)));
+    }
+
+    /** Multiply-accumulates of one sample, and how many of them are on 8-bit integers. */
+    record Macs(long total, long integer) {
+        static final Macs UNKNOWN = new Macs(0, 0);
+    }
+
     /** MACs of one sample from the model's inspection; 0 (GMAC/s unknown) when the inspector cannot count them. */
-    private static long macsPerSample(Path model, InferenceEngine engine, PrintWriter err) {
+    private static Macs macsPerSample(Path model, InferenceEngine engine, PrintWriter err) {
         try {
             ModelReport report = OnnxModel.read(model).inspect(new RuntimeShapeOracle(engine));
-            long macs = report.compute().totalMacs();
             long fixedBatch = report.inputs().isEmpty() || report.inputs().get(0).shape().rank() == 0 ? 1
                     : Math.max(1, report.inputs().get(0).shape().dim(0).value());
-            return report.compute().batchAssumedOne() ? macs : macs / fixedBatch;
+            long divisor = report.compute().batchAssumedOne() ? 1 : fixedBatch;
+            return new Macs(report.compute().totalMacs() / divisor, report.compute().integerMacs() / divisor);
         } catch (ModelFormatException e) {
             err.println("outpost bench: " + model.getFileName() + ": MACs unknown (" + e.getMessage() + "); GMAC/s not reported");
-            return 0;
+            return Macs.UNKNOWN;
         }
     }
 

@@ -41,11 +41,11 @@ final class SweepRun {
     static SweepResult run(InferenceEngine engine, List<Path> models, List<Integer> threads, List<Integer> batches,
             Map<String, List<ExecutionProvider>> providers, RunSettings settings, BenchOptions.Builder base,
             boolean randomInputs, boolean coldStart,
-            Function<Path, Long> macsPerSample, EvalAccuracy accuracy, TerminalProgress progress) {
+            Function<Path, BenchCommand.Macs> macsPerSample, EvalAccuracy accuracy, TerminalProgress progress) {
         List<SweepResult.Point> points = new ArrayList<>();
         for (Path model : models) {
             Map<Integer, Optional<String>> batchProblems = batchProblems(engine, model, batches, randomInputs);
-            long macs = macsPerSample.apply(model);
+            BenchCommand.Macs macs = macsPerSample.apply(model);
             for (int count : threads) {
                 boolean coldPending = coldStart;
                 for (int batch : batches) {
@@ -58,7 +58,7 @@ final class SweepRun {
                             continue;
                         }
                         BenchOptions options = base.threads(count).batch(batch).providers(provider.getValue())
-                                .macsPerSample(macs).coldStart(coldPending).build();
+                                .macsPerSample(macs.total(), macs.integer()).coldStart(coldPending).build();
                         coldPending = false;
                         progress.prefix(model.getFileName() + " t" + count + " b" + batch + " " + provider.getKey());
                         try {

@@ -35,7 +35,7 @@ class BenchCommandTest {
         assertThat(run.out()).contains("mnist_cnn_pytorch.onnx", "SingleStream", "latency p90", "CPUs allowed");
         // MACs come from the model's inspection: GMAC/s is a number, not "n/a".
         assertThat(run.out()).containsPattern("GMAC/s\\s+\\d+\\.\\d\\d");
-        assertThat(run.out()).containsPattern("of peak\\s+[\\d.]+% of 1 x 50\\.0 \\(given\\)");
+        assertThat(run.out()).containsPattern("of peak\\s+[\\d.]+% of 1 x 50\\.0 \\(FP32, given\\)");
         assertThat(run.err()).contains("SingleStream [");
         String text = Files.readString(json);
         assertThat(text).contains("\"schema\": \"outpost.bench/1\"", "\"scenario\": \"SingleStream\"",
@@ -80,6 +80,29 @@ class BenchCommandTest {
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("CPUs allowed 0,", "1 thread(s)");
+    }
+
+    @Test
+    void int8Model_isHeldAgainstTheInt8Peak() throws Exception {
+        Path model = SharedFixtures.model("mlperftiny_ic_resnet8_qdq.onnx");
+        Path json = dir.resolve("int8.json");
+
+        CliRun run = CliRun.run("bench", model.toString(), "--duration", "200ms", "--min-queries", "20",
+                "--threads", "1", "--no-cold-start", "--peak-gmacs", "50", "--peak-int8-gmacs", "200",
+                "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        // All its Convs read dequantized int8; the 640-MAC classifier Gemm reads floats.
+        assertThat(run.out()).containsPattern("of peak\\s+[\\d.]+% of 1 x 200\\.0 \\(99% INT8 MACs, given\\)");
+        String text = Files.readString(json);
+        assertThat(text).contains("\"peakInt8GmacsPerCore\": 200,");
+        Matcher integer = Pattern.compile("\"integerMacsPerSample\": (\\d+)").matcher(text);
+        assertThat(integer.find()).isTrue();
+        assertThat(Long.parseLong(integer.group(1))).isGreaterThan(12_000_000L);
+
+        CliRun alone = CliRun.run("bench", model.toString(), "--peak-int8-gmacs", "200");
+        assertThat(alone.exitCode()).isEqualTo(2);
+        assertThat(alone.err()).contains("--peak-int8-gmacs needs --peak-gmacs too");
     }
 
     @Test

@@ -2,13 +2,16 @@ package dev.outpost.model;
 
 import dev.outpost.model.proto.Onnx;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Counts multiply-accumulates per compute node from inferred shapes, independently of any producer's
  * numbers: Conv-like ops {@code out_elems * (Cin/groups) * prod(kernel)}, ConvTranspose
  * {@code in_elems * (Cout/groups) * prod(kernel)}, Gemm {@code M*N*K}, MatMul {@code out_elems * K}.
- * Symbolic dimensions count as 1 and the node says so. Internal.
+ * Symbolic dimensions count as 1 and the node says so. Each node also says whether it computes on
+ * 8-bit integers (an integer op, or the QDQ pattern around a float one). Internal.
  */
 final class MacCounter {
 
@@ -42,12 +45,16 @@ final class MacCounter {
         List<String> uncounted = new ArrayList<>();
         long total = 0;
         boolean assumed = false;
+        Map<String, Onnx.NodeProto> producers = new HashMap<>();
+        for (Onnx.NodeProto node : order) {
+            node.getOutputList().forEach(output -> producers.put(output, node));
+        }
         for (Onnx.NodeProto node : order) {
             if (!isCompute(node)) {
                 continue;
             }
             String name = node.getName().isEmpty() ? node.getOutput(0) : node.getName();
-            ModelReport.NodeMacs macs = macs(node, name, types);
+            ModelReport.NodeMacs macs = macs(node, name, types, isInteger(node, producers, types));
             if (macs == null) {
                 uncounted.add(name);
                 continue;
@@ -59,7 +66,26 @@ final class MacCounter {
         return new ModelReport.Compute(total, nodes, assumed, uncounted);
     }
 
-    private static ModelReport.NodeMacs macs(Onnx.NodeProto node, String name, InferredTypes types) {
+    /** An integer op, or a float Conv/Gemm/MatMul whose data and weight are both dequantized 8-bit values. */
+    private static boolean isInteger(Onnx.NodeProto node, Map<String, Onnx.NodeProto> producers, InferredTypes types) {
+        String op = node.getOpType();
+        if (!op.equals("Conv") && !op.equals("ConvTranspose") && !op.equals("Gemm") && !op.equals("MatMul")) {
+            return true;
+        }
+        return node.getInputCount() >= 2 && dequantized8Bit(node.getInput(0), producers, types)
+                && dequantized8Bit(node.getInput(1), producers, types);
+    }
+
+    private static boolean dequantized8Bit(String tensor, Map<String, Onnx.NodeProto> producers, InferredTypes types) {
+        Onnx.NodeProto producer = producers.get(tensor);
+        if (producer == null || !producer.getOpType().equals("DequantizeLinear") || producer.getInputCount() == 0) {
+            return false;
+        }
+        ElementType type = types.find(producer.getInput(0)).map(TypeAndShape::elementType).orElse(null);
+        return type == ElementType.INT8 || type == ElementType.UINT8;
+    }
+
+    private static ModelReport.NodeMacs macs(Onnx.NodeProto node, String name, InferredTypes types, boolean integer) {
         String op = node.getOpType();
         Shape output = shapeOf(types, node.getOutput(0));
         int weightIndex = convWeightIndex(op);
@@ -72,7 +98,7 @@ final class MacCounter {
             long perOutput = product(weight.dims().subList(1, weight.rank()));
             Shape counted = op.equals("ConvTranspose") ? data : output;
             return new ModelReport.NodeMacs(name, op, Math.multiplyExact(product(counted.dims()), perOutput),
-                    symbolic(counted) || symbolic(weight));
+                    symbolic(counted) || symbolic(weight), integer);
         }
         Shape left = shapeOf(types, input(node, 0));
         Shape right = shapeOf(types, input(node, matMulRightIndex(op)));
@@ -88,7 +114,7 @@ final class MacCounter {
         }
         long k = inner.isKnown() ? inner.value() : 1;
         return new ModelReport.NodeMacs(name, op, Math.multiplyExact(product(output.dims()), k),
-                symbolic(output) || !inner.isKnown());
+                symbolic(output) || !inner.isKnown(), integer);
     }
 
     private static String input(Onnx.NodeProto node, int index) {

@@ -94,8 +94,15 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
         }
     }
 
-    /** The multiply-accumulates of one compute node. */
-    public record NodeMacs(String node, String opType, long macs, boolean batchAssumedOne) {
+    /**
+     * The multiply-accumulates of one compute node.
+     *
+     * @param integer true when the node computes on 8-bit integers: ConvInteger, QLinearConv,
+     *     MatMulInteger, QLinearMatMul, or a Conv, ConvTranspose, Gemm or MatMul whose data and weight
+     *     both come straight from a DequantizeLinear of 8-bit values (the QDQ pattern ONNX Runtime runs
+     *     with its integer kernels)
+     */
+    public record NodeMacs(String node, String opType, long macs, boolean batchAssumedOne, boolean integer) {
         /** Requires the names and non-negative MACs. */
         public NodeMacs {
             Objects.requireNonNull(node, "node");
@@ -121,6 +128,11 @@ public record ModelReport(long irVersion, Map<String, Long> opsets, String produ
         public Compute {
             nodes = List.copyOf(nodes);
             uncounted = List.copyOf(uncounted);
+        }
+
+        /** The part of {@link #totalMacs()} computed on 8-bit integers (see {@link NodeMacs#integer()}). */
+        public long integerMacs() {
+            return nodes.stream().filter(NodeMacs::integer).mapToLong(NodeMacs::macs).sum();
         }
     }
 

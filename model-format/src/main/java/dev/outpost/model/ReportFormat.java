@@ -35,11 +35,13 @@ final class ReportFormat {
                 + "," + field("quantizationParameters", totals(parameters.quantizationParameters())) + "}"));
         ModelReport.Compute compute = report.compute();
         root.add(field("compute", "{" + field("totalMacs", Long.toString(compute.totalMacs())) + ","
+                + field("integerMacs", Long.toString(compute.integerMacs())) + ","
                 + field("batchAssumedOne", Boolean.toString(compute.batchAssumedOne())) + ","
                 + field("uncounted", array(compute.uncounted(), ReportFormat::quote)) + ","
                 + field("nodes", array(compute.nodes(), node -> "{" + field("node", quote(node.node())) + ","
                         + field("opType", quote(node.opType())) + "," + field("macs", Long.toString(node.macs())) + ","
-                        + field("batchAssumedOne", Boolean.toString(node.batchAssumedOne())) + "}")) + "}"));
+                        + field("batchAssumedOne", Boolean.toString(node.batchAssumedOne())) + ","
+                        + field("integer", Boolean.toString(node.integer())) + "}")) + "}"));
         ModelReport.ActivationMemory memory = report.activationMemory();
         root.add(field("activationMemory", "{" + field("peakBytes", Long.toString(memory.peakBytes())) + ","
                 + field("peakNode", quote(memory.peakNode())) + ","
@@ -133,7 +135,9 @@ final class ReportFormat {
                     parameters.quantizationParameters().count(), bytes(parameters.quantizationParameters().bytes())));
         }
         ModelReport.Compute compute = report.compute();
-        row(out, "MACs", String.format(Locale.ROOT, "%.3f G%s%s", compute.totalMacs() / 1e9,
+        row(out, "MACs", String.format(Locale.ROOT, "%.3f G%s%s%s", compute.totalMacs() / 1e9,
+                compute.integerMacs() == 0 ? "" : String.format(Locale.ROOT, ", %.0f%% on 8-bit integers",
+                        100.0 * compute.integerMacs() / Math.max(1, compute.totalMacs())),
                 compute.batchAssumedOne() ? " (symbolic dims taken as 1)" : "",
                 compute.uncounted().isEmpty() ? "" : " (" + compute.uncounted().size() + " nodes not counted)"));
         compute.nodes().stream().sorted(Comparator.comparingLong(ModelReport.NodeMacs::macs).reversed())

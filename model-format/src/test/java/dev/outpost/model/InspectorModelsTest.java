@@ -50,6 +50,24 @@ class InspectorModelsTest {
     }
 
     @Test
+    void integer_macs_are_those_of_nodes_reading_8_bit_values_and_none_of_float_models() {
+        ModelReport qdq = report("mlperftiny_ic_resnet8_qdq.onnx");
+        ModelReport qoperator = report("mobilenetv2-12-int8.onnx");
+
+        // Every Conv reads dequantized int8; the classifier's Gemm reads a float Reshape of a float
+        // AveragePool, so ONNX Runtime runs it in float: 640 MACs.
+        assertThat(qdq.compute().nodes()).filteredOn(node -> node.opType().equals("Conv"))
+                .isNotEmpty().allMatch(ModelReport.NodeMacs::integer);
+        assertThat(qdq.compute().nodes()).filteredOn(node -> !node.integer()).singleElement()
+                .satisfies(node -> assertThat(node.opType()).isEqualTo("Gemm"))
+                .satisfies(node -> assertThat(node.macs()).isEqualTo(64 * 10));
+        assertThat(qdq.compute().integerMacs()).isEqualTo(qdq.compute().totalMacs() - 640);
+        assertThat(qoperator.compute().integerMacs()).isEqualTo(qoperator.compute().totalMacs()).isPositive();
+        assertThat(report("mlperftiny_ic_resnet8_fp32.onnx").compute().integerMacs()).isZero();
+        assertThat(report("squeezenet1.0-fp16.onnx").compute().integerMacs()).isZero();
+    }
+
+    @Test
     void qdq_vww_mobilenet_counts_exactly_like_its_fp32_twin() {
         assertThat(report("mlperftiny_vww_mobilenetv1_qdq.onnx").compute().totalMacs())
                 .isEqualTo(report("mlperftiny_vww_mobilenetv1_fp32.onnx").compute().totalMacs());
