@@ -26,13 +26,13 @@ for model in $([ "${TABLE_ONLY:-0}" = 1 ] || echo "$models"/*.onnx); do
   done
 done
 {
-  echo "| model | size | threads | SingleStream p50 | p90 | cv (p90) | Offline samples/s | cv | warm load | peak RSS | GMAC/s | of peak |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| model | size | threads | SingleStream p50 | p90 | cv (p90) | Offline samples/s | cv | warm load | peak RSS | GMAC/s | INT8 MACs | of peak |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for model in "$models"/*.onnx; do
     name=$(basename "$model" .onnx)
     for t in 1 2; do
       ss="$out/$name-t$t-single-stream.json"; off="$out/$name-t$t-offline.json"
-      [ -f "$ss" ] && [ -f "$off" ] || { echo "| $name | | $t | failed | | | | | | | | |"; continue; }
+      [ -f "$ss" ] && [ -f "$off" ] || { echo "| $name | | $t | failed | | | | | | | | | |"; continue; }
       jq -r --slurpfile off "$off" --arg t "$t" '.reports[0] as $r | $off[0].reports[0] as $o |
         "| \($r.model.path | split("/") | last) | \(($r.model.sizeBytes/1048576*100|round)/100) MiB | \($t) | " +
         "\(($r.summary.latency.p50Ns/1e3|round)/1000) ms | \(($r.summary.latency.p90Ns/1e3|round)/1000) ms | " +
@@ -41,6 +41,7 @@ done
         "\(if $o.summary.cv == null then "-" else (($o.summary.cv*1000|round)/10|tostring) + " %" end) | " +
         "\(($r.load.warmNs/1e5|round)/10) ms | \(($r.memory.peakRssBytes/1048576)|round) MiB | " +
         "\(if $o.summary.gmacsPerSecond == null then "-" else (($o.summary.gmacsPerSecond*10|round)/10|tostring) end) | " +
+        "\(if $o.model.macsPerSample == 0 then "-" else (($o.model.integerMacsPerSample / $o.model.macsPerSample * 100 | floor | tostring) + " %") end) | " +
         "\(if $o.summary.fractionOfPeak == null then "-" else (($o.summary.fractionOfPeak*1000|round)/10|tostring) + " %" end) |"' "$ss"
     done
   done
