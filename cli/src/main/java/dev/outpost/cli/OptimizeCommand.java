@@ -450,7 +450,8 @@ final class OptimizeCommand implements Callable<Integer> {
                 result.unfusedQdq());
         if (!result.mixedPrecision().isEmpty()) {
             out.printf("         mixed precision: fp32 %.3f; %s%n", result.baseline(), result.mixedPrecision().stream()
-                    .map(step -> step.keptFloat() + " float -> " + String.format(Locale.ROOT, "%.3f", step.metric()))
+                    .map(step -> (step.keptFloat() == 0 ? "all int8" : step.keptFloat() + " float (" + step.order().label()
+                            + ")") + " -> " + String.format(Locale.ROOT, "%.3f", step.metric()))
                     .collect(java.util.stream.Collectors.joining(", ")));
             out.printf("         most sensitive: %s%n", String.join(", ", result.sensitive()));
         }

@@ -24,7 +24,44 @@ public record AccuracyBudget(double maxDrop, String metric, ToDoubleFunction<Pat
         }
     }
 
-    /** One tried configuration: how many of the most sensitive nodes stayed float, and the metric. */
-    public record Step(int keptFloat, double metric) {
+    /** Which nodes a mixed-precision step keeps float. */
+    public enum Order {
+        /** None: every planned node quantized. */
+        NONE("all int8"),
+        /** The nodes whose own output SQNR is lowest ({@link Sensitivity}). */
+        MOST_SENSITIVE("most sensitive"),
+        /**
+         * The first quantized nodes in graph order: error made early passes through, and is amplified
+         * by, every later layer, and a vision model's first layers see the raw input's scale.
+         */
+        FIRST_IN_GRAPH("first in graph order");
+
+        private final String label;
+
+        Order(String label) {
+            this.label = label;
+        }
+
+        /** How the report names it. */
+        public String label() {
+            return label;
+        }
+
+        /** The {@code k} nodes this order keeps float, in words: "the first 8 nodes in graph order". */
+        public String describe(int k) {
+            return switch (this) {
+                case NONE -> "no node";
+                case MOST_SENSITIVE -> "the " + k + " most sensitive nodes";
+                case FIRST_IN_GRAPH -> "the first " + k + " nodes in graph order";
+            };
+        }
+    }
+
+    /** One tried configuration: which and how many nodes stayed float, and the metric. */
+    public record Step(Order order, int keptFloat, double metric) {
+        /** Requires the order. */
+        public Step {
+            Objects.requireNonNull(order, "order");
+        }
     }
 }

@@ -108,6 +108,7 @@ public final class Quantizer {
                     options.biasCorrection() ? plan.tensorsForBiasCorrection() : java.util.Set.of(), data,
                     step -> progress.accept(new Progress(step.stage(), step.done(), step.total())));
             Map<String, TensorRange> ranges = new java.util.HashMap<>(calibrated.ranges());
+            int narrowed = ActivationAwareRanges.narrow(model.graph(), ranges);
             OnnxModel fp32 = model;
             if (budget == null) {
                 QdqRewriter.apply(model.graph(), plan, ranges, calibrated.channelMeans(), qtypes);
@@ -120,6 +121,7 @@ public final class Quantizer {
                 progress.accept(new Progress("mixed precision: fp32 " + budget.metric() + " " + baseline, 0,
                         ranking.size()));
                 model = null;
+                List<String> graphOrder = plan.quantizedNodes.stream().map(Node::name).toList();
                 for (int k = 0; model == null; k = k == 0 ? 1 : Math.min(ranking.size(), k * 2)) {
                     if (k == ranking.size()) {
                         throw new OptimizerException(OptimizerException.Code.VERIFICATION_FAILED, String.format(
@@ -127,37 +129,49 @@ public final class Quantizer {
                                         + " tried %s; only every node in fp32 (the original) does. Nothing written;"
                                         + " try another --method, more --samples, or a larger budget",
                                 source.getFileName(), budget.metric(), budget.maxDrop(), baseline, steps.stream()
-                                        .map(step -> String.format(java.util.Locale.ROOT, "%d float %.4f",
-                                                step.keptFloat(), step.metric())).toList()));
+                                        .map(step -> String.format(java.util.Locale.ROOT, "%d float (%s) %.4f",
+                                                step.keptFloat(), step.order().label(), step.metric())).toList()));
                     }
-                    java.util.Set<String> exclude = new java.util.HashSet<>(options.excludeNodes());
-                    ranking.subList(0, k).forEach(n -> exclude.add(n.node()));
-                    OnnxModel candidate = fp32.copy();
-                    QdqPlan candidatePlan = planner.apply(candidate.graph(), exclude);
-                    java.util.Set<String> missing = new java.util.LinkedHashSet<>(candidatePlan.tensorsToCalibrate());
-                    missing.removeAll(ranges.keySet());
-                    if (!missing.isEmpty()) {
-                        // a Relu no longer absorbed into a float node's output needs its own range
-                        ranges.putAll(calibrator.calibrate(fp32, missing, java.util.Set.of(), data, step -> { }).ranges());
+                    // Two candidates per size: the k nodes whose own SQNR is lowest, and the first k in
+                    // graph order (where error compounds most); the better one that meets the budget wins.
+                    List<AccuracyBudget.Order> orders = k == 0 ? List.of(AccuracyBudget.Order.NONE)
+                            : List.of(AccuracyBudget.Order.MOST_SENSITIVE, AccuracyBudget.Order.FIRST_IN_GRAPH);
+                    Candidate best = null;
+                    for (AccuracyBudget.Order order : orders) {
+                        List<String> floatNodes = switch (order) {
+                            case NONE -> List.of();
+                            case MOST_SENSITIVE -> ranking.subList(0, k).stream().map(Sensitivity.NodeSqnr::node).toList();
+                            case FIRST_IN_GRAPH -> graphOrder.subList(0, Math.min(k, graphOrder.size()));
+                        };
+                        Candidate candidate = mixedCandidate(fp32, floatNodes, options, planner, calibrator, data,
+                                ranges, calibrated.channelMeans(), qtypes, source, budget);
+                        steps.add(new AccuracyBudget.Step(order, k, candidate.metric()));
+                        progress.accept(new Progress("mixed precision: " + k + " nodes float (" + order.label() + "), "
+                                + budget.metric() + " " + candidate.metric(), k, ranking.size()));
+                        if (baseline - candidate.metric() <= budget.maxDrop()
+                                && (best == null || candidate.metric() > best.metric())) {
+                            best = candidate;
+                            best.order = order;
+                            best.floatNodes = floatNodes;
+                        }
                     }
-                    QdqRewriter.apply(candidate.graph(), candidatePlan, ranges, calibrated.channelMeans(), qtypes);
-                    keepPipelineDeclaration(source, candidate);
-                    double metric = evaluateCandidate(candidate, budget);
-                    steps.add(new AccuracyBudget.Step(k, metric));
-                    progress.accept(new Progress("mixed precision: " + k + " most sensitive nodes float, "
-                            + budget.metric() + " " + metric, k, ranking.size()));
-                    if (baseline - metric <= budget.maxDrop()) {
-                        model = candidate;
-                        plan = candidatePlan;
-                        for (Sensitivity.NodeSqnr node : ranking.subList(0, k)) {
-                            plan.keptFloat.put(node.label(), String.format(java.util.Locale.ROOT,
-                                    "mixed precision: among the %d most sensitive nodes (SQNR %.1f dB)", k,
-                                    node.sqnrDb()));
+                    if (best != null) {
+                        model = best.model();
+                        plan = best.plan();
+                        Map<String, Sensitivity.NodeSqnr> byName = new java.util.HashMap<>();
+                        ranking.forEach(n -> byName.put(n.node(), n));
+                        for (String name : best.floatNodes) {
+                            Sensitivity.NodeSqnr node = byName.get(name);
+                            String label = node != null ? node.label() : name;
+                            String sqnr = node == null || Double.isInfinite(node.sqnrDb()) ? "exact in 8 bits"
+                                    : String.format(java.util.Locale.ROOT, "SQNR %.1f dB", node.sqnrDb());
+                            plan.keptFloat.put(label, "mixed precision: among " + best.order.describe(k) + " (" + sqnr + ")");
                         }
                     }
                 }
             }
-            calibration = data.description();
+            calibration = data.description() + (narrowed == 0 ? "" : "; " + narrowed + " ranges narrowed to where a"
+                    + " SiLU or Sigmoid reading them saturates");
             calibratedCount = ranges.size();
             quantizedOps = plan.quantizedOps;
             keptFloat = plan.keptFloat;
@@ -180,6 +194,56 @@ public final class Quantizer {
         return new QuantizationResult(source, output, PassSupport.size(source), PassSupport.size(output), options.typeChoice(), upgrades,
                 quantizedOps, keptFloat, calibration, calibratedCount, fused, sensitive, baseline, steps,
                 Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    /** One mixed-precision candidate: its model, plan and metric (and, once chosen, why its nodes are float). */
+    private static final class Candidate {
+        private final OnnxModel model;
+        private final QdqPlan plan;
+        private final double metric;
+        private AccuracyBudget.Order order;
+        private List<String> floatNodes;
+
+        Candidate(OnnxModel model, QdqPlan plan, double metric) {
+            this.model = model;
+            this.plan = plan;
+            this.metric = metric;
+        }
+
+        OnnxModel model() {
+            return model;
+        }
+
+        QdqPlan plan() {
+            return plan;
+        }
+
+        double metric() {
+            return metric;
+        }
+    }
+
+    /** The fp32 model quantized with {@code floatNodes} (and the user's exclusions) kept float, and its metric. */
+    private Candidate mixedCandidate(OnnxModel fp32, List<String> floatNodes, QuantizationOptions options,
+            java.util.function.BiFunction<dev.outpost.model.Graph, java.util.Set<String>, QdqPlan> planner,
+            Calibrator calibrator, CalibrationData data, Map<String, TensorRange> ranges,
+            Map<String, double[]> channelMeans, QdqRewriter.Types qtypes, Path source, AccuracyBudget budget) {
+        java.util.Set<String> exclude = new java.util.HashSet<>(options.excludeNodes());
+        exclude.addAll(floatNodes);
+        OnnxModel candidate = fp32.copy();
+        QdqPlan candidatePlan = planner.apply(candidate.graph(), exclude);
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>(candidatePlan.tensorsToCalibrate());
+        missing.removeAll(ranges.keySet());
+        if (!missing.isEmpty()) {
+            // a Relu no longer absorbed into a float node's output needs its own range
+            Map<String, TensorRange> more = new java.util.HashMap<>(
+                    calibrator.calibrate(fp32, missing, java.util.Set.of(), data, step -> { }).ranges());
+            ActivationAwareRanges.narrow(fp32.graph(), more);
+            ranges.putAll(more);
+        }
+        QdqRewriter.apply(candidate.graph(), candidatePlan, ranges, channelMeans, qtypes);
+        keepPipelineDeclaration(source, candidate);
+        return new Candidate(candidate, candidatePlan, evaluateCandidate(candidate, budget));
     }
 
     private static double evaluateCandidate(OnnxModel candidate, AccuracyBudget budget) {

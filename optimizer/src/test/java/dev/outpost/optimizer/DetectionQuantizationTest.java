@@ -15,9 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * YOLOX-nano to static int8 on the 64 COCO val2017 images. Fully int8 it loses about 0.1 mAP@0.5
- * (its SiLU activations are heavy-tailed: 8 bits give every layer only about 20 dB SQNR), so the
- * issue's 0.02 is reached through mixed precision: the test asks for a drop of at most 0.02 and
- * checks that the written model meets it and that the most sensitive nodes were the ones kept float.
+ * (its SiLU activations are heavy-tailed: 8 bits give every layer only about 20 dB SQNR, and the
+ * error compounds), as post-training int8 of YOLOX does in TensorRT and TFLite too. The issue's 0.02
+ * is reached through mixed precision: the test asks for a drop of at most 0.02 and checks that the
+ * written model meets it while almost all of the network stays int8 (at most 16 float nodes, at
+ * least 108 of its 113 convolutions quantized): keeping the stem float is what it takes.
  * Calibration takes 16 of the same images: the shared data has no other labeled COCO images.
  */
 class DetectionQuantizationTest {
@@ -41,11 +43,13 @@ class DetectionQuantizationTest {
             System.out.printf("yolox_nano mAP@0.5 fp32 %.3f, steps %s, written %.3f; most sensitive %s%n",
                     result.baseline(), result.mixedPrecision(), written, result.sensitive());
             assertThat(written).isGreaterThanOrEqualTo(result.baseline() - 0.02);
-            assertThat(result.mixedPrecision().getFirst().keptFloat()).isZero();
-            AccuracyBudget.Step last = result.mixedPrecision().getLast();
-            assertThat(last.metric()).isEqualTo(written);
+            assertThat(result.mixedPrecision().getFirst().order()).isEqualTo(AccuracyBudget.Order.NONE);
+            AccuracyBudget.Step chosen = result.mixedPrecision().stream()
+                    .filter(step -> step.metric() == written).reduce((a, b) -> b).orElseThrow();
+            assertThat(chosen.keptFloat()).isPositive().isLessThanOrEqualTo(16);
             assertThat(result.keptFloat().values()).filteredOn(why -> why.startsWith("mixed precision"))
-                    .hasSize(last.keptFloat());
+                    .hasSize(chosen.keptFloat()).allMatch(why -> why.contains(chosen.order().describe(chosen.keptFloat())));
+            assertThat(result.quantizedOps().get("Conv")).isGreaterThanOrEqualTo(108);
         }
     }
 }
