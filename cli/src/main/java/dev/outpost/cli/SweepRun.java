@@ -2,6 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.benchmark.BenchInputs;
 import dev.outpost.benchmark.BenchOptions;
+import dev.outpost.benchmark.BenchReport;
 import dev.outpost.benchmark.BenchmarkException;
 import dev.outpost.benchmark.EvalAccuracy;
 import dev.outpost.benchmark.ModelBenchmark;
@@ -57,13 +58,22 @@ final class SweepRun {
                                     problem.get() + "; batch " + batch + " needs a dynamic first dimension"));
                             continue;
                         }
+                        Optional<String> missing = unavailable(engine, provider.getValue());
+                        if (missing.isPresent()) {
+                            // A CPU fallback would only repeat the cpu point under another name.
+                            points.add(SweepResult.Point.skipped(name, count, batch, provider.getKey(), missing.get()));
+                            continue;
+                        }
                         BenchOptions options = base.threads(count).batch(batch).providers(provider.getValue())
                                 .macsPerSample(macs.total(), macs.integer()).coldStart(coldPending).build();
                         coldPending = false;
                         progress.prefix(model.getFileName() + " t" + count + " b" + batch + " " + provider.getKey());
                         try {
-                            points.add(SweepResult.Point.measured(name, count, batch, provider.getKey(),
-                                    ModelBenchmark.run(engine, model, options, progress)));
+                            BenchReport report = ModelBenchmark.run(engine, model, options, progress);
+                            Optional<String> fellBack = fellBack(provider.getValue(), report);
+                            points.add(fellBack.isPresent()
+                                    ? SweepResult.Point.skipped(name, count, batch, provider.getKey(), fellBack.get())
+                                    : SweepResult.Point.measured(name, count, batch, provider.getKey(), report));
                         } catch (BenchmarkException e) {
                             throw new CliException(model.getFileName() + " (threads " + count + ", batch " + batch
                                     + ", " + provider.getKey() + "): " + e.getMessage(), e);
@@ -75,6 +85,31 @@ final class SweepRun {
             }
         }
         return new SweepResult(settings.scenario(), threads, batches, List.copyOf(providers.keySet()), points, accuracy);
+    }
+
+    /** Why a point's accelerators cannot run here: one missing from this ONNX Runtime build. */
+    static Optional<String> unavailable(InferenceEngine engine, List<ExecutionProvider> wanted) {
+        java.util.Set<ExecutionProvider> available = engine.availableProviders();
+        for (ExecutionProvider provider : wanted) {
+            if (provider != ExecutionProvider.CPU && !available.contains(provider)) {
+                return Optional.of(provider.name().toLowerCase(java.util.Locale.ROOT) + " is not in this ONNX Runtime"
+                        + " build (available: " + available.stream().map(p -> p.name().toLowerCase(java.util.Locale.ROOT))
+                        .sorted().collect(java.util.stream.Collectors.joining(", ")) + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Why a measured point does not count: its session fell back from the accelerators asked for to the CPU. */
+    private static Optional<String> fellBack(List<ExecutionProvider> wanted, BenchReport report) {
+        List<String> used = report.environment().providers();
+        for (ExecutionProvider provider : wanted) {
+            if (provider != ExecutionProvider.CPU && !used.contains(provider.name())) {
+                return Optional.of(provider.name().toLowerCase(java.util.Locale.ROOT) + " failed to start; the session"
+                        + " ran on " + String.join(", ", used));
+            }
+        }
+        return Optional.empty();
     }
 
     /** Per batch, why the model cannot run it (a fixed first dimension), read from a session's signature. */

@@ -1,7 +1,10 @@
 package dev.outpost.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.outpost.runtime.ExecutionProvider;
+import dev.outpost.runtime.InferenceEngine;
 import dev.outpost.testing.TinyModels;
 import dev.outpost.testing.TinyModels.Batch;
 import java.nio.file.Files;
@@ -128,5 +131,23 @@ class BenchSweepTest {
         CliRun provider = CliRun.run("bench", model, "--sweep", "--providers", "warp-drive", "--no-cold-start");
         assertThat(provider.exitCode()).isEqualTo(2);
         assertThat(provider.err()).contains("--providers: ");
+    }
+
+    @Test
+    void anAcceleratorThisBuildLacks_isASkippedPointNotACpuRunUnderItsName() throws Exception {
+        try (InferenceEngine engine = InferenceEngine.create()) {
+            assumeFalse(engine.availableProviders().contains(ExecutionProvider.CUDA),
+                    "this ONNX Runtime build has CUDA; the point would run");
+        }
+        Path model = mlp("mlp.onnx", Batch.dynamic());
+
+        CliRun run = CliRun.run("bench", model.toString(), "--sweep", "--providers", "cuda,cpu", "--duration", "100ms",
+                "--min-queries", "10", "--no-cold-start", "--peak-gmacs", "10");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).containsPattern("mlp\\.onnx\\s+default\\s+1\\s+cuda(\\s+-){5}\\s+skipped: cuda is not in this"
+                + " ONNX Runtime build \\(available: [a-z, ]*cpu[a-z, ]*\\)");
+        assertThat(run.out()).containsPattern("mlp\\.onnx\\s+default\\s+1\\s+cpu\\s+[\\d.]+ us");
+        assertThat(run.out()).contains("1 of 2 point(s) skipped");
     }
 }
