@@ -191,7 +191,7 @@ final class BenchCommand implements Callable<Integer> {
         if (sweep && compare) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--sweep and --compare are different"
                     + " runs; choose one: --compare runs the contenders interleaved in blocks and reports ratios with"
-                    + " 95% intervals (is B faster than A?), --sweep runs every model x threads x batch x provider"
+                    + " 95%% intervals (is B faster than A?), --sweep runs every model x threads x batch x provider"
                     + " one after the other and tables and plots them (how do the settings trade latency for"
                     + " throughput?)");
         }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
                     + " and coefficient of variation (CV) come from its runs (--repeat). change = new median / old"
                     + " median - 1; tolerance = max(FLOOR, 2 x sqrt(CV_old^2 + CV_new^2)), about two standard"
                     + " deviations of the difference. A file with one run has no measured spread: its CV counts as"
-                    + " FLOOR (so single runs tolerate about 14% at the default 5%). When ln(new / old) is worse"
+                    + " FLOOR (so single runs tolerate about 14%% at the default 5%%). When ln(new / old) is worse"
                     + " than the tolerance (latency up, throughput down) it is a regression; better, an"
                     + " improvement; else noise. The log makes halved throughput weigh as much as doubled latency."
         },

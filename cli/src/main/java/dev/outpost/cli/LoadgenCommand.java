@@ -60,7 +60,7 @@ import picocli.CommandLine.Spec;
             "",
             "--serve MODEL starts an Outpost server in this process first, on free loopback ports, so that"
                     + " --overhead can put the served model beside an in-process ModelSession.run of the same"
-                    + " model (interleaved blocks; p50 added with a 95% interval), and --offline-batch can set the"
+                    + " model (interleaved blocks; p50 added with a 95%% interval), and --offline-batch can set the"
                     + " --search result against in-process offline throughput."
         },
         footer = {

@@ -63,6 +63,12 @@ public final class OutpostCli implements Runnable {
     static CommandLine commandLine(Locations locations, Map<String, String> env) {
         boolean debug = "1".equals(env.get("OUTPOST_DEBUG"));
         CommandLine cli = new CommandLine(new OutpostCli(), new Factory(locations));
+        // 'outpost bench --help' must teach, not complain that MODEL is missing: every subcommand gets -h.
+        cli.getSubcommands().values().stream()
+                .filter(sub -> sub.getCommandSpec().optionsMap().get("--help") == null
+                        && !(sub.getCommand() instanceof CommandLine.HelpCommand))
+                .forEach(sub -> sub.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help")
+                        .usageHelp(true).description("Show this help message and exit.").build()));
         cli.setExecutionExceptionHandler((exception, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             err.println("outpost " + commandLine.getCommandName() + ": " + message(exception));

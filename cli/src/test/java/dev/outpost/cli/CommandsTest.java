@@ -34,6 +34,28 @@ class CommandsTest {
     }
 
     @Test
+    void everySubcommand_answersHelpWithItsUsage_andEveryDescriptionFormats() {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream picocliWarnings = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(picocliWarnings, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            for (String name : OutpostCli.commandLine(Locations.fromEnvironment(Map.of()), Map.of()).getSubcommands()
+                    .keySet()) {
+                if (name.equals("help")) {
+                    continue;
+                }
+                CliRun run = CliRun.run(name, "--help");
+                assertThat(run.exitCode()).as(name + " --help: " + run.err()).isZero();
+                assertThat(run.out()).as(name).contains("Usage: outpost " + name).contains("-h, --help");
+            }
+        } finally {
+            System.setErr(original);
+        }
+        // picocli reports a description it cannot format (a bare % sign) on System.err and prints it raw.
+        assertThat(picocliWarnings.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    @Test
     void unknownOption_isAUsageErrorWithUsageOnStderr() {
         CliRun run = CliRun.run("inspect", "--frobnicate", "x.onnx");
         assertThat(run.exitCode()).isEqualTo(2);
