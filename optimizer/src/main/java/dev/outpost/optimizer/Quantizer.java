@@ -146,8 +146,9 @@ public final class Quantizer {
                         Candidate candidate = mixedCandidate(fp32, floatNodes, options, planner, calibrator, data,
                                 ranges, calibrated.channelMeans(), qtypes, source, budget);
                         steps.add(new AccuracyBudget.Step(order, k, candidate.metric()));
-                        progress.accept(new Progress("mixed precision: " + k + " nodes float (" + order.label() + "), "
-                                + budget.metric() + " " + candidate.metric(), k, ranking.size()));
+                        String which = k == 0 ? "all int8" : k + (k == 1 ? " node" : " nodes") + " float (" + order.label() + ")";
+                        progress.accept(new Progress("mixed precision: " + which + ", " + budget.metric() + " "
+                                + candidate.metric(), k, ranking.size()));
                         if (baseline - candidate.metric() <= budget.maxDrop()
                                 && (best == null || candidate.metric() > best.metric())) {
                             best = candidate;
