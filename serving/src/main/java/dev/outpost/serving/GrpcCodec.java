@@ -91,7 +91,7 @@ final class GrpcCodec {
                 tensor.addShape(dim);
             }
             builder.addOutputs(tensor);
-            builder.addRawOutputContents(ByteString.copyFrom(RawTensors.encode(output.tensor())));
+            builder.addRawOutputContents(ByteString.copyFrom(RawTensors.rawView(output.tensor())));
         }
         return builder.build();
     }

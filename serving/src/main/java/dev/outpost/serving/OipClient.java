@@ -211,7 +211,7 @@ public final class OipClient implements AutoCloseable {
                     for (long dim : input.shape()) {
                         tensor.addShape(dim);
                     }
-                    message.addRawInputContents(ByteString.copyFrom(RawTensors.encode(input.tensor())));
+                    message.addRawInputContents(ByteString.copyFrom(RawTensors.rawView(input.tensor())));
                 }
                 yield new Request(model, path, null, null, message.build());
             }

@@ -37,6 +37,20 @@ final class RawTensors {
     }
 
     /** A tensor's data in the raw layout. */
+    /**
+     * The raw little-endian bytes of a tensor without copying a numeric one: a read-only view of its
+     * buffer (valid while the tensor is open), or for strings their length-prefixed encoding.
+     */
+    static ByteBuffer rawView(Tensor tensor) {
+        if (tensor.type() == DType.STRING) {
+            return ByteBuffer.wrap(encode(tensor)).asReadOnlyBuffer();
+        }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN && tensor.type().byteSize() > 1) {
+            throw new IllegalStateException("Raw tensor data is little-endian; this platform is big-endian");
+        }
+        return tensor.buffer().asReadOnlyBuffer();
+    }
+
     static byte[] encode(Tensor tensor) {
         if (tensor.type() == DType.STRING) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
