@@ -5,7 +5,8 @@
 #      10 blocks (outpost loadgen --serve MODEL --overhead), on squeezenet1.0-fp32,
 #      mobilenetv2-12-int8 and yolox_nano;
 #   2. dynamic batching: the highest Poisson rate whose p99 meets a bound, against the in-process
-#      offline throughput at the largest batch (mobilenetv2-12-int8, batch 8);
+#      offline throughput at the largest batch (mobilenetv2-12-int8, batch 8), for two layouts of the
+#      cores (one run with every core; two concurrent one-thread runs);
 #   3. a real 'outpost serve' process with mobilenetv2-12-int8: process start to ready, and its RSS
 #      idle and after 30 s of load.
 # Usage: scripts/bench-serving.sh [DURATION]   (default 20s per contender and row; output also saved
@@ -26,9 +27,13 @@ rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
     ./outpost loadgen --serve "$models/$model.onnx" --threads 1 --overhead --protocol rest,rest-json,grpc \
       --duration "$duration" 2>/dev/null
   done
-  ./outpost loadgen --serve "$models/mobilenetv2-12-int8.onnx" --max-batch-size 8 --max-queue-delay 10ms \
-    --search --latency-bound 250ms --offline-batch 8 --protocol grpc,rest --workers 32 --duration "$duration" \
-    2>/dev/null
+  # two layouts of the 2 vCPUs: one run at a time with every core, and two concurrent runs of one thread
+  for layout in "--max-concurrent-runs 1" "--max-concurrent-runs 2 --threads 1"; do
+    # shellcheck disable=SC2086
+    ./outpost loadgen --serve "$models/mobilenetv2-12-int8.onnx" --max-batch-size 8 --max-queue-delay 10ms $layout \
+      --search --latency-bound 250ms --offline-batch 8 --protocol grpc,rest --workers 32 --duration "$duration" \
+      2>/dev/null
+  done
 
   echo
   echo "# outpost serve mobilenetv2-12-int8: start to ready, RSS"

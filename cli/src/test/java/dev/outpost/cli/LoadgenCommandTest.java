@@ -77,17 +77,28 @@ class LoadgenCommandTest {
     }
 
     @Test
-    void serve_searchWithOfflineReference_reportsTheFraction() {
+    void serve_searchWithOfflineReference_reportsTheFractionOfTheBetterInProcessLayout() {
         CliRun run = CliRun.run("loadgen", "--serve", mnist().toString(), "--max-batch-size", "4",
                 "--max-queue-delay", "2ms", "--search", "--latency-bound", "200ms", "--offline-batch", "4",
-                "--workers", "8", "--duration", "1s", "--protocol", "grpc");
+                "--workers", "8", "--duration", "1s", "--protocol", "grpc", "--max-concurrent-runs", "2",
+                "--threads", "1");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("dynamic batching up to 4 rows, 2 ms delay")
                 .contains("search: capacity probe with 8 clients")
-                .containsPattern("Highest rate held at p99 <= 200.0 ms: [\\d.]+ requests/s")
-                .containsPattern("In-process offline throughput at batch 4: [\\d.]+ inferences/s; the searched rate is"
-                        + " [\\d.]+% of it");
+                .containsPattern("Highest rate held at p99 <= 200.0 ms: [\\d.]+ requests/s");
+        // The served layout (2 callers x 1 thread) and one caller with every core: the better one is the bar.
+        double layout = number(run.out(), "2 caller\\(s\\) x 1 thread\\(s\\) \\(the served layout\\): ([\\d.]+)");
+        double allCores = number(run.out(), "1 caller x \\d+ thread\\(s\\) \\(every core\\): ([\\d.]+)");
+        double reference = number(run.out(), "offline throughput at batch 4 \\(the better of the above\\): ([\\d.]+)"
+                + " inferences/s; the searched rate is [\\d.]+% of it");
+        assertThat(reference).isEqualTo(Math.max(layout, allCores));
+    }
+
+    private static double number(String text, String regex) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(regex).matcher(text);
+        assertThat(matcher.find()).as("'" + regex + "' in:%n%s", text).isTrue();
+        return Double.parseDouble(matcher.group(1));
     }
 
     @Test
