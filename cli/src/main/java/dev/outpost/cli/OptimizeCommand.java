@@ -59,8 +59,9 @@ import picocli.CommandLine.Spec;
                     + " or 'random' for speed tests only) to find each activation's range, stores weights as"
                     + " per-channel int8 and emits the QDQ pattern that ONNX Runtime fuses into QLinearConv and"
                     + " friends. The 8-bit types follow the target CPU: without VNNI, x86 U8S8 kernels saturate, so"
-                    + " weights get 7 bits (reduce-range) unless you say otherwise. --max-accuracy-drop keeps the"
-                    + " most quantization-sensitive nodes in fp32 until the drop on --eval-data is within budget."
+                    + " weights get 7 bits (reduce-range) unless you say otherwise. --max-accuracy-drop keeps 1, 2,"
+                    + " 4, ... nodes in fp32 until the drop on --eval-data is within budget, trying at each size the"
+                    + " most quantization-sensitive nodes and the first ones in graph order (where error compounds)."
         },
         footer = {
             "",
@@ -159,9 +160,9 @@ final class OptimizeCommand implements Callable<Integer> {
     Boolean depthwisePerChannel;
 
     @Option(names = "--max-accuracy-drop", paramLabel = "POINTS",
-            description = "Mixed precision: keep the most quantization-sensitive nodes in fp32 until the drop on"
-                    + " --eval-data is at most this (top-1 in percentage points for classifiers, mAP@0.5 for"
-                    + " detectors).")
+            description = "Mixed precision: keep the most quantization-sensitive nodes, or the first ones in graph"
+                    + " order, in fp32 until the drop on --eval-data is at most this (top-1 in percentage points for"
+                    + " classifiers, mAP@0.5 for detectors).")
     Double maxAccuracyDrop;
 
     @Option(names = "--eval-data", paramLabel = "DIR|FILE",
