@@ -64,6 +64,24 @@ final class TensorBuffers {
         }
     }
 
+    /**
+     * A numeric tensor of {@code shape} over a pooled direct buffer whose contents are left as they are
+     * (the caller fills every byte, as a batch's concatenated inputs do); closing it gives the buffer
+     * back. Above {@link #MAX_POOLED_BYTES}, a fresh tensor.
+     */
+    static Tensor filledLater(DType type, long[] shape, int bytes) {
+        if (bytes > MAX_POOLED_BYTES) {
+            return Tensor.allocate(type, shape);
+        }
+        ByteBuffer buffer = acquire(bytes);
+        try {
+            return Tensor.wrap(buffer, type, shape, () -> release(buffer));
+        } catch (RuntimeException e) {
+            release(buffer);
+            throw e;
+        }
+    }
+
     /** A cleared direct buffer in native order with exactly {@code bytes} of room (its limit). */
     static ByteBuffer acquire(int bytes) {
         int sizeClass = sizeClass(bytes);
