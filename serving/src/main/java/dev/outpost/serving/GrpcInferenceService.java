@@ -174,13 +174,16 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
     public void modelInfer(ModelInferRequest message, StreamObserver<ModelInferResponse> answer) {
         String name = message.getModelName();
         InferenceRequest request;
+        java.time.Duration decodeTime;
         CompletableFuture<InferenceResponse> future;
         try {
             if (!accepting.getAsBoolean()) {
                 throw new ServingException(ServingException.Code.SHUTTING_DOWN, "The server is shutting down; model "
                         + name + " takes no new requests");
             }
+            java.time.Instant decoding = models.clock().instant();
             request = GrpcCodec.decode(message);
+            decodeTime = java.time.Duration.between(decoding, models.clock().instant());
             try {
                 // This runs on the transport's event loop (direct executor): queue, never run the model here.
                 future = models.infer(request, false);
@@ -195,6 +198,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         if (answer instanceof ServerCallStreamObserver<ModelInferResponse> call) {
             call.setOnCancelHandler(() -> future.cancel(false));
         }
+        java.time.Duration preprocessing = decodeTime;
         future.whenComplete((response, error) -> {
             GrpcCodec.release(request);
             if (error != null) {
@@ -202,6 +206,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 return;
             }
             try (response) {
+                models.preprocessed(name, response.version(), preprocessing);
                 ModelInferResponse encoded = GrpcCodec.encode(response);
                 answer.onNext(encoded);
                 answer.onCompleted();

@@ -261,11 +261,14 @@ public final class InferenceServer implements AutoCloseable {
                             + " must be a byte count, got '" + header.get() + "'");
                 }
             }
+            java.time.Instant decoding = models.clock().instant();
             OipCodec.Decoded decoded = OipCodec.decode(body, jsonLength, name, version);
+            java.time.Duration decodeTime = java.time.Duration.between(decoding, models.clock().instant());
             try {
                 Future<InferenceResponse> future = models.infer(decoded.request());
                 try (InferenceResponse response = await(future)) {
                     answered[0] = response.version();
+                    models.preprocessed(name, response.version(), decodeTime);
                     OipEncoder.Encoded encoded = OipEncoder.encode(response, decoded);
                     if (encoded.binary()) {
                         res.header(INFERENCE_HEADER, String.valueOf(encoded.jsonLength()));
@@ -307,11 +310,13 @@ public final class InferenceServer implements AutoCloseable {
             String contentType = req.headers().contentType().map(Object::toString).orElse("");
             byte[] file = Multipart.boundary(contentType).map(boundary -> Multipart.file(body, boundary)).orElse(body);
             Image image;
+            java.time.Instant decoding = models.clock().instant();
             try {
                 image = Image.decode(file, "the request body");
             } catch (InferenceException e) {
                 throw new ServingException(ServingException.Code.INVALID_REQUEST, e.getMessage(), e);
             }
+            java.time.Duration decodeTime = java.time.Duration.between(decoding, models.clock().instant());
             ModelStatus modelStatus = models.status(name, version);
             answered[0] = modelStatus.version();
             String kind = modelStatus.pipeline();
@@ -324,6 +329,7 @@ public final class InferenceServer implements AutoCloseable {
                         + (detect ? "detection" : "classification") + " pipeline: " + (kind.isEmpty() ? "not loaded" : kind));
             }
             PipelineRun run = await(models.predict(name, version, List.of(image)));
+            models.preprocessed(name, modelStatus.version(), decodeTime.plus(run.preprocess()));
             send(res, 200, predictionJson(modelStatus, run, image), JSON);
         });
         models.countRequest(name, answered[0], String.valueOf(status));

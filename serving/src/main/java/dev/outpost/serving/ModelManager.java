@@ -250,6 +250,16 @@ public final class ModelManager implements AutoCloseable {
         return metrics;
     }
 
+    /** The clock the manager times requests with (transports time their decoding with it too). */
+    InstantSource clock() {
+        return clock;
+    }
+
+    /** Records how long turning an answered request into model inputs took, under its model and served version. */
+    void preprocessed(String model, String version, Duration time) {
+        metrics.model(model, version).preprocess.observe(ServingMetrics.seconds(time));
+    }
+
     /**
      * Counts a finished request under its model and version, or under "" for a name or version the
      * repository does not have: every unknown name a client sends must not become a metrics series

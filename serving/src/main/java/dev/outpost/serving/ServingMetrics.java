@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's metrics, written as Prometheus text by {@link #scrape()}: requests by model, version
- * and status; queue, compute and total latency histograms; batch sizes; in-flight requests; errors
+ * and status; queue, preprocessing, compute and total latency histograms; batch sizes; in-flight requests; errors
  * by category; model load times; process memory.
  *
  * <p>Thread-safe; recording is lock-free.
@@ -23,6 +23,8 @@ final class ServingMetrics {
     /** Per model version: histograms and the in-flight gauge. */
     static final class ModelMetrics {
         final Histogram queue = new Histogram(Histogram.SECONDS);
+        /** Turning a request into model inputs: decoding its tensors, or decoding and preprocessing its image. */
+        final Histogram preprocess = new Histogram(Histogram.SECONDS);
         final Histogram compute = new Histogram(Histogram.SECONDS);
         final Histogram total = new Histogram(Histogram.SECONDS);
         final Histogram batch = new Histogram(Histogram.BATCH);
@@ -72,6 +74,8 @@ final class ServingMetrics {
         header(out, "outpost_requests_total", "counter", "Inference requests by model, version and status.");
         requests.forEach((labels, count) -> sample(out, "outpost_requests_total", labels, count.sum()));
         histograms(out, "outpost_request_queue_seconds", "Time requests waited in the model queue.", m -> m.queue);
+        histograms(out, "outpost_request_preprocess_seconds", "Time turning a request into model inputs: decoding its"
+                + " tensors (JSON, binary or protobuf), or decoding and preprocessing its image.", m -> m.preprocess);
         histograms(out, "outpost_request_compute_seconds", "Time of the model call that answered a request.",
                 m -> m.compute);
         histograms(out, "outpost_request_total_seconds", "Time from accepting a request to its answer.", m -> m.total);

@@ -200,9 +200,18 @@ class TritonCompatibilityTest {
         try (var files = java.nio.file.Files.walk(cocoDir)) {
             image = files.filter(file -> file.toString().endsWith("000000000139.jpg")).findFirst().orElseThrow();
         }
+        Histogram preprocess = server.models().metrics().model("yolox_nano", "1").preprocess;
+        long countBefore = preprocess.count();
+        double sumBefore = preprocess.sum();
         HttpResponse<byte[]> boxes = http.post("/v2/models/yolox_nano/detect", java.nio.file.Files.readAllBytes(image),
                 "image/jpeg");
         assertThat(boxes.statusCode()).as(Http.text(boxes)).isEqualTo(200);
+        // The histogram holds the image's decoding and the pipeline's preprocessing (the answer reports the latter).
+        java.util.regex.Matcher reported = java.util.regex.Pattern.compile("\"preprocess\":([\\d.Ee-]+)")
+                .matcher(Http.text(boxes));
+        assertThat(reported.find()).as(Http.text(boxes)).isTrue();
+        assertThat(preprocess.count()).isEqualTo(countBefore + 1);
+        assertThat(preprocess.sum() - sumBefore).isGreaterThanOrEqualTo(Double.parseDouble(reported.group(1)) / 1000);
         assertThat(Http.text(boxes)).contains("\"detections\":[{").contains("\"label\":\"person\"").contains("\"box\":[");
 
         HttpResponse<byte[]> wrongKind = http.post("/v2/models/yolox_nano/classify", jpeg, "image/jpeg");
