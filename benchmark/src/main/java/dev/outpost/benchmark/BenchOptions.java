@@ -18,7 +18,10 @@ import java.util.Optional;
  * @param spinning whether idle ONNX Runtime threads spin
  * @param providers execution providers in order of preference (CPU is always last)
  * @param batch samples per model run: Offline and MultiStream only (a dynamic first dimension); 1 otherwise
- * @param inputs a folder of NAME.npy files, or empty for seeded random inputs
+ * @param inputs a folder of NAME.npy files or of images (run through the model's pipeline), or empty for
+ *     seeded random inputs
+ * @param includePreprocessing with images: decode and preprocess them in every query, so the latency
+ *     includes it (otherwise once, before measuring)
  * @param seed seed of the random inputs
  * @param repeat how many times the measured run is repeated (noise), at least 1
  * @param macsPerSample multiply-accumulates of one sample (from the caller's model inspection), 0 if unknown
@@ -29,7 +32,7 @@ import java.util.Optional;
  * @param commandLine the command that started the run, recorded in the environment
  */
 public record BenchOptions(RunSettings settings, int threads, boolean spinning, List<ExecutionProvider> providers,
-        int batch, Optional<Path> inputs, long seed, int repeat, long macsPerSample, long integerMacsPerSample,
+        int batch, Optional<Path> inputs, boolean includePreprocessing, long seed, int repeat, long macsPerSample, long integerMacsPerSample,
         Optional<PeakCompute> peak, boolean coldStart, Optional<EnergyMeter> energyMeter, String commandLine) {
 
     /** The largest accepted repeat count. */
@@ -76,6 +79,7 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
         private List<ExecutionProvider> providers = List.of();
         private int batch = 1;
         private Path inputs;
+        private boolean includePreprocessing;
         private long seed = 1;
         private int repeat = 1;
         private long macsPerSample;
@@ -113,7 +117,13 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
             return this;
         }
 
-        /** A folder of NAME.npy inputs instead of random ones. */
+        /** With an image folder: decode and preprocess in every query (the latency includes it). */
+        public Builder includePreprocessing(boolean enabled) {
+            this.includePreprocessing = enabled;
+            return this;
+        }
+
+        /** A folder of NAME.npy inputs, or of images for the model's pipeline, instead of random ones. */
         public Builder inputs(Path folder) {
             this.inputs = Objects.requireNonNull(folder, "folder");
             return this;
@@ -169,7 +179,8 @@ public record BenchOptions(RunSettings settings, int threads, boolean spinning, 
 
         /** The validated options. */
         public BenchOptions build() {
-            return new BenchOptions(settings, threads, spinning, providers, batch, Optional.ofNullable(inputs), seed,
+            return new BenchOptions(settings, threads, spinning, providers, batch, Optional.ofNullable(inputs),
+                    includePreprocessing, seed,
                     repeat, macsPerSample, integerMacsPerSample, Optional.ofNullable(peak), coldStart, Optional.ofNullable(energyMeter),
                     commandLine);
         }

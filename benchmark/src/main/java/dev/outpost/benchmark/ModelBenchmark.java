@@ -51,8 +51,7 @@ public final class ModelBenchmark {
         long loadStart = System.nanoTime();
         try (ModelSession session = engine.open(model, config)) {
             long warmLoad = System.nanoTime() - loadStart;
-            try (ModelSut sut = options.inputs().isPresent() ? ModelSut.npyFolder(session, options.inputs().get())
-                    : ModelSut.random(session, options.batch(), options.seed())) {
+            try (SessionSut sut = inputs(session, model, options)) {
                 RunSettings settings = options.settings();
                 if (settings.scenario() == Scenario.OFFLINE) {
                     settings = settings.withSamplesPerQuery(sut.samplesPerRun());
@@ -70,12 +69,45 @@ public final class ModelBenchmark {
                 List<String> providers = session.providers().used().stream().map(ExecutionProvider::name).toList();
                 Environment environment = Environment.capture(engine.ortVersion(), options.threads(),
                         options.spinning(), providers, options.commandLine());
-                String inputs = options.inputs().map(Path::toString).orElse("random (seed " + options.seed() + ")");
+                String inputs = sut.describeInputs();
                 return new BenchReport(model.toString(), size, settings, sut.samplesPerRun(), inputs, environment,
                         warmLoad, coldStart, warmUp, runs, noise, memory, peak, options.macsPerSample(),
                         options.integerMacsPerSample(), overhead);
             }
         }
+    }
+
+    private static SessionSut inputs(ModelSession session, Path model, BenchOptions options) {
+        return inputs(session, model, options.inputs(), options.batch(), options.seed(), options.includePreprocessing());
+    }
+
+    /**
+     * The inputs a benchmark of {@code model} runs on: seeded random tensors (no folder), the .npy files of
+     * a folder, or a folder of images through the model's pipeline (preprocessed in every query with
+     * {@code includePreprocessing}); the caller closes them.
+     *
+     * @throws BenchmarkException INVALID_SETTING for {@code includePreprocessing} without images; INPUTS
+     *     for inputs that do not fit the model
+     */
+    public static SessionSut inputs(ModelSession session, Path model, Optional<Path> inputs, int batch, long seed,
+            boolean includePreprocessing) {
+        if (inputs.isEmpty()) {
+            if (includePreprocessing) {
+                throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--include-preprocessing needs"
+                        + " --inputs DIR with images (JPEG, PNG) to run through the model's pipeline; inputs are random");
+            }
+            return ModelSut.random(session, batch, seed);
+        }
+        Path folder = inputs.get();
+        if (ImageSut.holdsImages(folder)) {
+            return ImageSut.folder(session, model, folder, batch, includePreprocessing);
+        }
+        if (includePreprocessing) {
+            throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--include-preprocessing needs"
+                    + " --inputs DIR with images (JPEG, PNG) to run through the model's pipeline; " + folder
+                    + " has none");
+        }
+        return ModelSut.npyFolder(session, folder);
     }
 
     private static List<RepeatRun> runRepeats(LoadGenerator generator, Sut sut, RunSettings settings,

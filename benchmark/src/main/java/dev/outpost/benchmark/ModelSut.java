@@ -15,15 +15,17 @@ import java.util.Objects;
  * <p>Owns its input tensors (closed by {@link #close()}, idempotent); does not own the session, which
  * must outlive it. Safe for concurrent {@link #issue} calls (the session is, and the inputs are only read).
  */
-public final class ModelSut implements Sut, AutoCloseable {
+public final class ModelSut implements SessionSut {
 
     private final ModelSession session;
     private final Map<String, Tensor> inputs;
     private final int samplesPerRun;
+    private final String description;
     private volatile boolean closed;
 
-    private ModelSut(ModelSession session, Map<String, Tensor> inputs) {
+    private ModelSut(ModelSession session, Map<String, Tensor> inputs, String description) {
         this.session = session;
+        this.description = description;
         this.inputs = Map.copyOf(inputs);
         Tensor first = inputs.values().iterator().next();
         this.samplesPerRun = first.rank() == 0 ? 1 : (int) Math.max(1, first.dim(0));
@@ -42,7 +44,7 @@ public final class ModelSut implements Sut, AutoCloseable {
             throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING,
                     "Batch is " + batch + "; expected >= 1");
         }
-        return new ModelSut(session, BenchInputs.random(session.inputs(), batch, seed));
+        return new ModelSut(session, BenchInputs.random(session.inputs(), batch, seed), "random (seed " + seed + ")");
     }
 
     /**
@@ -53,26 +55,30 @@ public final class ModelSut implements Sut, AutoCloseable {
      */
     public static ModelSut npyFolder(ModelSession session, Path folder) {
         Objects.requireNonNull(session, "session");
-        return new ModelSut(session, BenchInputs.npyFolder(session.inputs(), folder));
+        return new ModelSut(session, BenchInputs.npyFolder(session.inputs(), folder), folder.toString());
+    }
+
+    @Override
+    public String describeInputs() {
+        return description;
     }
 
     /** Samples processed by one run of the model: the inputs' first dimension. */
+    @Override
     public int samplesPerRun() {
         return samplesPerRun;
     }
 
-    /** Runs the model {@code ceil(samples / samplesPerRun)} times. */
     @Override
-    public void issue(int samples) {
-        if (closed) {
-            throw new IllegalStateException("ModelSut is closed");
+    public void runOnce() {
+        try (Outputs outputs = session.run(inputs)) {
+            Objects.requireNonNull(outputs);
         }
-        int runs = (samples + samplesPerRun - 1) / samplesPerRun;
-        for (int run = 0; run < runs; run++) {
-            try (Outputs outputs = session.run(inputs)) {
-                Objects.requireNonNull(outputs);
-            }
-        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Frees the input tensors. Idempotent. */

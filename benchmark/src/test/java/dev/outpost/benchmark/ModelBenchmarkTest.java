@@ -116,4 +116,38 @@ class ModelBenchmarkTest {
                 .isInstanceOf(BenchmarkException.class)
                 .hasMessage("Benchmark option batch is 4; expected 1 for SingleStream (a batch applies to Offline and MultiStream)");
     }
+
+    @Test
+    void images_throughThePipeline_preprocessedOnce_orInEveryQuery() {
+        Path model = SharedFixtures.model("squeezenet1.0-fp32.onnx");
+        Path images = SharedFixtures.data("imagenet-samples").resolve("images");
+        RunSettings settings = brief(Scenario.SINGLE_STREAM).withMinQueries(15);
+
+        BenchReport once = ModelBenchmark.run(engine, model, BenchOptions.builder(settings).threads(1).inputs(images)
+                .coldStart(false).peak(PeakCompute.given(10)).build(), ProgressListener.NONE);
+        BenchReport every = ModelBenchmark.run(engine, model, BenchOptions.builder(settings).threads(1).inputs(images)
+                .includePreprocessing(true).coldStart(false).peak(PeakCompute.given(10)).build(), ProgressListener.NONE);
+
+        assertThat(once.inputs()).contains("image(s) from " + images, "decoded and preprocessed once before measuring");
+        assertThat(every.inputs()).contains("decoded and preprocessed in every query (included in the latency)");
+        // Decoding a JPEG and resizing it take milliseconds next to a 3 ms model: the latency must show them.
+        assertThat(every.representative().result().latency().p50Nanos())
+                .isGreaterThan(once.representative().result().latency().p50Nanos());
+    }
+
+    @Test
+    void includePreprocessing_withoutImages_andImagesForAModelWithoutAPipeline_areRefused(@TempDir Path folder)
+            throws Exception {
+        Path tiny = folder.resolve("tiny.onnx");
+        Files.write(tiny, TinyModels.smallCnn(1, Batch.dynamic()).toBytes());
+        Path images = SharedFixtures.data("imagenet-samples").resolve("images");
+        RunSettings settings = brief(Scenario.SINGLE_STREAM);
+
+        assertThatThrownBy(() -> ModelBenchmark.run(engine, tiny, BenchOptions.builder(settings).includePreprocessing(true)
+                .coldStart(false).build(), ProgressListener.NONE)).isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("--include-preprocessing needs --inputs DIR with images");
+        assertThatThrownBy(() -> ModelBenchmark.run(engine, tiny, BenchOptions.builder(settings).inputs(images)
+                .coldStart(false).build(), ProgressListener.NONE)).isInstanceOf(BenchmarkException.class)
+                .hasMessageContaining("tiny.onnx declares no image input");
+    }
 }

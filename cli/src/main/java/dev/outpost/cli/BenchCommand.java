@@ -130,8 +130,14 @@ final class BenchCommand implements Callable<Integer> {
     List<Integer> batches;
 
     @Option(names = "--inputs", paramLabel = "DIR|random", defaultValue = "random",
-            description = "A folder of INPUT_NAME.npy files, or seeded random tensors (default: ${DEFAULT-VALUE}).")
+            description = "A folder of INPUT_NAME.npy files, a folder of images (JPEG, PNG) run through the model's"
+                    + " declared pipeline, or seeded random tensors (default: ${DEFAULT-VALUE}).")
     String inputs;
+
+    @Option(names = "--include-preprocessing", description = "With --inputs DIR of images: decode and preprocess"
+            + " them in every query, so the latency includes what an application pays between an image file and the"
+            + " model (default: once, before measuring).")
+    boolean includePreprocessing;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of random inputs and arrivals (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -221,6 +227,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!inputs.equals("random")) {
             builder.inputs(Path.of(inputs));
         }
+        builder.includePreprocessing(requireImagesForPreprocessing());
         givenPeak().ifPresent(builder::peak);
         if (energyMeter != null) {
             builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
@@ -287,8 +294,8 @@ final class BenchCommand implements Callable<Integer> {
         Environment environment;
         try (InferenceEngine engine = InferenceEngine.create()) {
             try {
-                result = CompareRun.run(engine, models, threadCounts, spin, chosen, batch, seed, folder, settings,
-                        blocks, progress);
+                result = CompareRun.run(engine, models, threadCounts, spin, chosen, batch, seed, folder,
+                        requireImagesForPreprocessing(), settings, blocks, progress);
             } catch (BenchmarkException e) {
                 if (e.code() == BenchmarkException.Code.INVALID_SETTING) {
                     throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
@@ -356,6 +363,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!inputs.equals("random")) {
             builder.inputs(Path.of(inputs));
         }
+        builder.includePreprocessing(requireImagesForPreprocessing());
         if (energyMeter != null) {
             builder.energyMeter(usage(() -> EnergyMeter.command(Arrays.asList(energyMeter.trim().split("\\s+")))));
         }
@@ -459,6 +467,15 @@ final class BenchCommand implements Callable<Integer> {
                 throw new BenchmarkException(BenchmarkException.Code.INVALID_SETTING, "--providers: " + e.getMessage());
             }
         });
+    }
+
+    /** --include-preprocessing, refused as a usage error when the inputs are random tensors. */
+    private boolean requireImagesForPreprocessing() {
+        if (includePreprocessing && inputs.equals("random")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--include-preprocessing needs --inputs DIR"
+                    + " with images (JPEG, PNG) to run through the model's pipeline; the inputs are random tensors");
+        }
+        return includePreprocessing;
     }
 
     /** The peaks given on the command line; empty: measure them. */

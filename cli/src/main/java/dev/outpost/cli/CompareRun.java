@@ -3,7 +3,8 @@ package dev.outpost.cli;
 import dev.outpost.benchmark.Comparison;
 import dev.outpost.benchmark.ComparisonResult;
 import dev.outpost.benchmark.LoadGenerator;
-import dev.outpost.benchmark.ModelSut;
+import dev.outpost.benchmark.ModelBenchmark;
+import dev.outpost.benchmark.SessionSut;
 import dev.outpost.benchmark.ProgressListener;
 import dev.outpost.benchmark.RunSettings;
 import dev.outpost.benchmark.Scenario;
@@ -31,10 +32,10 @@ final class CompareRun {
      * A label carries the thread count when several are compared.
      */
     static ComparisonResult run(InferenceEngine engine, List<Path> models, List<Integer> threads, boolean spinning,
-            List<ExecutionProvider> providers, int batch, long seed, Optional<Path> inputs, RunSettings settings,
-            int blocks, ProgressListener progress) {
+            List<ExecutionProvider> providers, int batch, long seed, Optional<Path> inputs, boolean includePreprocessing,
+            RunSettings settings, int blocks, ProgressListener progress) {
         List<ModelSession> sessions = new ArrayList<>();
-        List<ModelSut> suts = new ArrayList<>();
+        List<SessionSut> suts = new ArrayList<>();
         try {
             List<Comparison.Contender> contenders = new ArrayList<>();
             for (Path model : models) {
@@ -43,8 +44,7 @@ final class CompareRun {
                             .providers(providers).build();
                     ModelSession session = engine.open(model, config);
                     sessions.add(session);
-                    ModelSut sut = inputs.isPresent() ? ModelSut.npyFolder(session, inputs.get())
-                            : ModelSut.random(session, batch, seed);
+                    SessionSut sut = ModelBenchmark.inputs(session, model, inputs, batch, seed, includePreprocessing);
                     suts.add(sut);
                     String label = model.getFileName() + (threads.size() > 1 ? " threads=" + count : "");
                     contenders.add(new Comparison.Contender(label, sut));
@@ -54,7 +54,7 @@ final class CompareRun {
                     ? settings.withSamplesPerQuery(suts.get(0).samplesPerRun()) : settings;
             return Comparison.run(LoadGenerator.create(progress), contenders, used, blocks);
         } finally {
-            suts.forEach(ModelSut::close);
+            suts.forEach(SessionSut::close);
             sessions.forEach(ModelSession::close);
         }
     }
@@ -67,7 +67,7 @@ final class CompareRun {
     static ComparisonResult oneThread(InferenceEngine engine, Path baseline, Path candidate, int blocks,
             java.time.Duration blockDuration) {
         RunSettings settings = RunSettings.quick(Scenario.SINGLE_STREAM).withDuration(blockDuration).withMinQueries(10);
-        return run(engine, List.of(baseline, candidate), List.of(1), false, List.of(), 1, 1, Optional.empty(), settings,
-                blocks, ProgressListener.NONE);
+        return run(engine, List.of(baseline, candidate), List.of(1), false, List.of(), 1, 1, Optional.empty(), false,
+                settings, blocks, ProgressListener.NONE);
     }
 }

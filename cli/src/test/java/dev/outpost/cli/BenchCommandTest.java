@@ -106,6 +106,25 @@ class BenchCommandTest {
     }
 
     @Test
+    void images_throughThePipeline_withPreprocessingIncluded() throws Exception {
+        Path model = SharedFixtures.model("squeezenet1.0-fp32.onnx");
+        Path images = SharedFixtures.data("imagenet-samples").resolve("images");
+        Path json = dir.resolve("images.json");
+
+        CliRun run = CliRun.run("bench", model.toString(), "--inputs", images.toString(), "--include-preprocessing",
+                "--duration", "200ms", "--min-queries", "10", "--threads", "1", "--no-cold-start", "--peak-gmacs", "50",
+                "--json", json.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(Files.readString(json)).contains("image(s) from " + images + " through the model's pipeline,"
+                + " decoded and preprocessed in every query (included in the latency)");
+
+        CliRun random = CliRun.run("bench", model.toString(), "--include-preprocessing");
+        assertThat(random.exitCode()).isEqualTo(2);
+        assertThat(random.err()).contains("--include-preprocessing needs --inputs DIR with images");
+    }
+
+    @Test
     void badBudget_isAUsageErrorNamingIt() throws Exception {
         CliRun run = CliRun.run("bench", tinyModel().toString(), "--sla", "p90<20ms,rss<2xs");
 
