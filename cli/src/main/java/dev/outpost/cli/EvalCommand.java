@@ -42,7 +42,9 @@ import picocli.CommandLine.Spec;
             "",
             "Data layouts, found from the folder's files: MNIST idx (t10k-images-idx3-ubyte.gz + labels),"
                     + " labels.csv (file,class_index), y_labels.csv + images/ (Visual Wake Words; red and blue"
-                    + " are swapped back), images/ + labels/*.txt (YOLO boxes), <class>/ folders (order from"
+                    + " are swapped back), images/ + labels/*.txt (YOLO boxes), images/ + a COCO instances JSON"
+                    + " (annotations.json, instances*.json or annotations/instances*.json; or give the .json as"
+                    + " --data), <class>/ folders (order from"
                     + " classes.txt), or plain images (no labels: compared with the reference only)."
         },
         footer = {

@@ -12,6 +12,8 @@ public enum DataFormat {
     LABELS_CSV("labels.csv"),
     /** YOLO detection: {@code images/<id>.jpg} with {@code labels/<id>.txt} ({@code class cx cy w h}). */
     YOLO("YOLO txt labels"),
+    /** COCO detection: {@code images/} with an instances JSON ({@code images}, {@code annotations}, {@code categories}). */
+    COCO_JSON("COCO JSON annotations"),
     /** One folder of images per class, ordered by {@code classes.txt} or by name. */
     FOLDER_PER_CLASS("folder per class"),
     /** Image files without labels (for comparisons against a reference model). */
@@ -35,6 +37,6 @@ public enum DataFormat {
 
     /** True when the format carries ground-truth boxes. */
     public boolean hasBoxes() {
-        return this == YOLO;
+        return this == YOLO || this == COCO_JSON;
     }
 }

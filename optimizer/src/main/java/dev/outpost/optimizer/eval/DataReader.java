@@ -27,7 +27,8 @@ final class DataReader {
     /** What a data folder may hold, for error messages. */
     static final String EXPECTED = "expected one of: t10k-images-idx3-ubyte.gz with t10k-labels-idx1-ubyte.gz"
             + " (MNIST idx); labels.csv with columns file,class_index; y_labels.csv with images/ (Visual Wake"
-            + " Words); images/ with labels/<image>.txt (YOLO boxes); one folder of images per class (order from"
+            + " Words); images/ with labels/<image>.txt (YOLO boxes); images/ with a COCO instances JSON"
+            + " (annotations.json, instances*.json, or annotations/instances*.json); one folder of images per class (order from"
             + " classes.txt, else by name); or image files without labels (compared against --reference)";
 
     private static final List<String> IMAGE_EXTENSIONS = List.of(".jpg", ".jpeg", ".png", ".bmp");
@@ -45,10 +46,16 @@ final class DataReader {
      *
      * @param id a name for messages and reports (the file name, or {@code mnist[123]})
      * @param classIndex the class, or -1 when the format has no class labels
-     * @param yoloLabels the YOLO label file of a detection sample (absent: no boxes)
+     * @param boxes the ground-truth boxes of a detection sample, given the decoded image's size (absent: none)
      * @param image how to get the image
      */
-    record Pending(String id, int classIndex, Optional<Path> yoloLabels, ImageSource image) {
+    record Pending(String id, int classIndex, Optional<BoxSource> boxes, ImageSource image) {
+    }
+
+    /** A detection sample's ground truth, in pixels of an image of the given size. */
+    @FunctionalInterface
+    interface BoxSource {
+        List<Box> boxes(int width, int height);
     }
 
     /**
@@ -88,6 +95,10 @@ final class DataReader {
         if (Files.isDirectory(data.resolve("images")) && Files.isDirectory(data.resolve("labels"))) {
             return yolo(data);
         }
+        Optional<Path> cocoJson = CocoAnnotations.find(data);
+        if (cocoJson.isPresent()) {
+            return CocoAnnotations.list(cocoJson.get());
+        }
         Path classesTxt = data.resolve("classes.txt");
         List<Path> classFolders = entries.stream().filter(Files::isDirectory).filter(DataReader::holdsImages).toList();
         if (Files.isRegularFile(classesTxt) || classFolders.size() >= 2) {
@@ -118,6 +129,9 @@ final class DataReader {
             }
             throw bad(file + " is a CSV file whose first line is '" + first + "'; expected a labels.csv header with"
                     + " file and class_index columns, or Visual Wake Words lines 'file,classes,label'");
+        }
+        if (name.endsWith(".json")) {
+            return CocoAnnotations.list(file);
         }
         if (isImage(file)) {
             return unlabeled(List.of(file));
@@ -317,8 +331,9 @@ final class DataReader {
         List<Pending> samples = new ArrayList<>(images.size());
         for (Path image : images) {
             Path labels = root.resolve("labels").resolve(stem(image) + ".txt");
-            samples.add(new Pending(image.getFileName().toString(), -1,
-                    Files.isRegularFile(labels) ? Optional.of(labels) : Optional.empty(), () -> decode(image)));
+            samples.add(new Pending(image.getFileName().toString(), -1, Files.isRegularFile(labels)
+                    ? Optional.of((width, height) -> yoloBoxes(labels, width, height)) : Optional.empty(),
+                    () -> decode(image)));
         }
         List<String> names = entries(root).stream()
                 .filter(path -> path.getFileName().toString().endsWith(".names")).findFirst()
@@ -379,7 +394,7 @@ final class DataReader {
 
     static Listing unlabeled(List<Path> images) {
         List<Pending> samples = images.stream()
-                .map(image -> new Pending(image.getFileName().toString(), -1, Optional.<Path>empty(),
+                .map(image -> new Pending(image.getFileName().toString(), -1, Optional.<BoxSource>empty(),
                         (ImageSource) () -> decode(image)))
                 .toList();
         return new Listing(DataFormat.IMAGES, List.of(), 0, false, samples);
@@ -392,7 +407,7 @@ final class DataReader {
         return new Pending(image.getFileName().toString(), label, Optional.empty(), () -> decode(image));
     }
 
-    private static Image decode(Path image) {
+    static Image decode(Path image) {
         try {
             return Image.read(image);
         } catch (RuntimeException e) {

@@ -118,7 +118,7 @@ public final class EvalData {
         if (chosen == Task.DETECT && !listing.format().hasBoxes()) {
             throw DataReader.bad("Task detect needs ground-truth boxes, but " + data + " holds "
                     + listing.format().description() + "; expected images/<id>.jpg with labels/<id>.txt (YOLO:"
-                    + " class cx cy w h per line, normalized)");
+                    + " class cx cy w h per line, normalized) or with a COCO instances JSON");
         }
         List<DataReader.Pending> pending = subset(listing.samples(), limit);
         List<Sample> samples = new ArrayList<>(pending.size());
@@ -127,8 +127,8 @@ public final class EvalData {
             if (listing.swapRedBlue()) {
                 image = image.withRedBlueSwapped();
             }
-            List<Box> boxes = chosen == Task.DETECT && next.yoloLabels().isPresent()
-                    ? DataReader.yoloBoxes(next.yoloLabels().get(), image.width(), image.height()) : List.of();
+            List<Box> boxes = chosen == Task.DETECT && next.boxes().isPresent()
+                    ? next.boxes().get().boxes(image.width(), image.height()) : List.of();
             samples.add(new Sample(next.id(), image, next.classIndex(), boxes));
             progress.update("decode", samples.size(), pending.size());
         }
