@@ -126,7 +126,7 @@ final class OptimizeCommand implements Callable<Integer> {
     int quantizedBins;
 
     @Option(names = "--per-channel", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "One weight scale per output channel of Conv/Gemm (default: on; --no-per-channel for one"
+            description = "One weight scale per output channel of Conv/Gemm and per column of MatMul (default: on; --no-per-channel for one"
                     + " per tensor).")
     boolean perChannel;
 

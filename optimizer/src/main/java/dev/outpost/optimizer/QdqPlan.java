@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Which tensors of an fp32 graph static QDQ quantization rewrites, decided before calibration so that
  * only the tensors that need a range are exposed: activations that get a QuantizeLinear/
- * DequantizeLinear pair, constant weights (per channel for Conv, ConvTranspose and Gemm when asked),
+ * DequantizeLinear pair, constant weights (per channel for Conv, ConvTranspose and Gemm, per column for MatMul, when asked),
  * int32 biases, pass-through operators whose output shares its input's parameters (so ONNX Runtime
  * can drop their Q/DQ pairs), and Relu/Clip nodes absorbed into the range of the tensor before them.
  *
@@ -182,7 +182,8 @@ final class QdqPlan {
             }
             case MAT_MUL -> {
                 if (isFloatConstant(node.input(1))) {
-                    weighted(node, -1, false);
+                    // Per column: the weight's last axis is the output's (a [K, N] weight has N columns).
+                    weighted(node, graph.initializer(node.input(1)).orElseThrow().dims().length - 1, false);
                 } else if (isFloat(node.input(0)) && isFloat(node.input(1))) {
                     activation(node, 0);
                     activation(node, 1);

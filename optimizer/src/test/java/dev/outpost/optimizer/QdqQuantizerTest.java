@@ -92,6 +92,40 @@ class QdqQuantizerTest {
     }
 
     @Test
+    void matmul_weights_get_one_scale_per_column_and_still_fuse_into_an_integer_kernel() {
+        // Columns of very different ranges: per tensor, the small ones would get one or two levels.
+        OnnxModel model = OnnxModel.create("matmul_columns", 17);
+        var graph = model.graph();
+        graph.addInput(dev.outpost.model.ValueInfo.of("x", dev.outpost.model.ElementType.FLOAT, 4, 64));
+        float[] weights = new float[64 * 32];
+        java.util.Random random = new java.util.Random(1);
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = (float) (random.nextGaussian() * Math.pow(2, i % 32 / 4.0));
+        }
+        graph.addInitializer("w", dev.outpost.model.TensorData.ofFloats(weights, 64, 32));
+        graph.add(dev.outpost.model.Op.MAT_MUL, java.util.List.of("x", "w"), java.util.List.of("y"), Map.of());
+        graph.addOutput(dev.outpost.model.ValueInfo.of("y", dev.outpost.model.ElementType.FLOAT, 4, 32));
+        Path fp32 = dir.resolve("matmul.onnx");
+        model.write(fp32);
+        Path int8 = dir.resolve("matmul-int8.onnx");
+        CalibrationData calibration;
+        try (ModelSession session = engine.open(fp32)) {
+            calibration = CalibrationData.random(session.inputs(), 8, 1);
+        }
+
+        QuantizationResult result = new Quantizer(engine).quantize(fp32, int8, QuantizationOptions.builder().build(),
+                calibration, p -> { });
+
+        var dequantize = OnnxModel.read(int8).graph().nodes(dev.outpost.model.Op.DEQUANTIZE_LINEAR).stream()
+                .filter(node -> node.attributeInt("axis", -99) == 1).toList();
+        assertThat(dequantize).as("the weight's DequantizeLinear, along the output columns").hasSize(1);
+        assertThat(OnnxModel.read(int8).graph().initializer(dequantize.getFirst().input(1)).orElseThrow().dims())
+                .containsExactly(32);
+        assertThat(result.integerKernels()).as(result.fusedOps().toString()).isPositive();
+        assertThat(cosine(fp32, int8, calibration.sample(2))).isGreaterThan(0.9999);
+    }
+
+    @Test
     void weights_given_as_constant_nodes_are_quantized_without_pre_optimization() {
         OnnxModel model = TinyModels.gemm(5);
         var graph = model.graph();
