@@ -44,6 +44,7 @@ public final class ImageSut implements SessionSut {
     private final boolean includePreprocessing;
     private final List<PreprocessedBatch> prepared = new ArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong preprocessed = new java.util.concurrent.atomic.AtomicLong();
     private final String description;
     private volatile boolean closed;
 
@@ -155,7 +156,14 @@ public final class ImageSut implements SessionSut {
                 throw new BenchmarkException(BenchmarkException.Code.INPUTS, e.getMessage(), e);
             }
         }
-        return preprocessor.preprocess(images);
+        PreprocessedBatch batchInput = preprocessor.preprocess(images);
+        preprocessed.incrementAndGet();
+        return batchInput;
+    }
+
+    /** Batches decoded and preprocessed so far, before measuring and during it (tests). */
+    long preprocessedBatches() {
+        return preprocessed.get();
     }
 
     @Override
