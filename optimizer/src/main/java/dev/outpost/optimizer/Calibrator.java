@@ -26,7 +26,9 @@ import java.util.function.Consumer;
  * <p>Streaming: every sample is run, reduced in Java and closed before the next, so memory does not
  * grow with the number of samples. MinMax needs one pass; Percentile and Entropy a second pass that
  * fills a fixed-size histogram per tensor over the range the first pass found, which makes them
- * exact for the data (no re-binning as new extremes appear) at twice the run time.
+ * exact for the data (no re-binning as new extremes appear) at twice the run time. Whatever the
+ * method, a range read only through a saturating activation is then narrowed to where it saturates
+ * ({@link ActivationAwareRanges}).
  */
 final class Calibrator {
 
@@ -55,8 +57,9 @@ final class Calibrator {
      * @param ranges the range of each calibrated tensor
      * @param channelMeans the mean of each channel (axis 1) of the tensors asked for, over all samples and
      *     positions: the expected input of a Conv or Gemm, for bias correction
+     * @param narrowed how many of the ranges were narrowed to where a SiLU or Sigmoid reading them saturates
      */
-    record Result(Map<String, TensorRange> ranges, Map<String, double[]> channelMeans) {
+    record Result(Map<String, TensorRange> ranges, Map<String, double[]> channelMeans, int narrowed) {
     }
 
     /** Progress of one pass: samples done out of total. */
@@ -71,6 +74,15 @@ final class Calibrator {
      * @throws OptimizerException BAD_DATA when a sample does not fit the model
      */
     Result calibrate(OnnxModel model, Set<String> rangeTensors, Set<String> meanTensors, CalibrationData data,
+            Consumer<Step> progress) {
+        Result measured = measure(model, rangeTensors, meanTensors, data, progress);
+        Map<String, TensorRange> ranges = new LinkedHashMap<>(measured.ranges());
+        int narrowed = ActivationAwareRanges.narrow(model.graph(), ranges);
+        return new Result(ranges, measured.channelMeans(), narrowed);
+    }
+
+    /** The ranges the method finds in the data, before any narrowing. */
+    private Result measure(OnnxModel model, Set<String> rangeTensors, Set<String> meanTensors, CalibrationData data,
             Consumer<Step> progress) {
         Set<String> tensors = new java.util.LinkedHashSet<>(rangeTensors);
         tensors.addAll(meanTensors);
@@ -147,7 +159,7 @@ final class Calibrator {
                                 : new TensorRange(minSum[i] / data.size(), maxSum[i] / data.size(), lo, hi));
                     }
                 }
-                return new Result(ranges, means);
+                return new Result(ranges, means, 0);
             }
             long[][] signed = new long[names.size()][bins];
             long[][] absolute = new long[names.size()][bins];
@@ -181,7 +193,7 @@ final class Calibrator {
                 };
                 ranges.put(names.get(i), range);
             }
-            return new Result(ranges, means);
+            return new Result(ranges, means, 0);
         }
     }
 

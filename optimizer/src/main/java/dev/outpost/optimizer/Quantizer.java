@@ -108,7 +108,7 @@ public final class Quantizer {
                     options.biasCorrection() ? plan.tensorsForBiasCorrection() : java.util.Set.of(), data,
                     step -> progress.accept(new Progress(step.stage(), step.done(), step.total())));
             Map<String, TensorRange> ranges = new java.util.HashMap<>(calibrated.ranges());
-            int narrowed = ActivationAwareRanges.narrow(model.graph(), ranges);
+            int narrowed = calibrated.narrowed();
             OnnxModel fp32 = model;
             if (budget == null) {
                 QdqRewriter.apply(model.graph(), plan, ranges, calibrated.channelMeans(), qtypes);
@@ -237,10 +237,7 @@ public final class Quantizer {
         missing.removeAll(ranges.keySet());
         if (!missing.isEmpty()) {
             // a Relu no longer absorbed into a float node's output needs its own range
-            Map<String, TensorRange> more = new java.util.HashMap<>(
-                    calibrator.calibrate(fp32, missing, java.util.Set.of(), data, step -> { }).ranges());
-            ActivationAwareRanges.narrow(fp32.graph(), more);
-            ranges.putAll(more);
+            ranges.putAll(calibrator.calibrate(fp32, missing, java.util.Set.of(), data, step -> { }).ranges());
         }
         QdqRewriter.apply(candidate.graph(), candidatePlan, ranges, channelMeans, qtypes);
         keepPipelineDeclaration(source, candidate);
