@@ -180,15 +180,17 @@ public final class ImageSut implements SessionSut {
     @Override
     public void runOnce() {
         if (includePreprocessing) {
-            try (PreprocessedBatch input = preprocessNext();
-                 Outputs outputs = session.run(Map.of(input.inputName(), input.tensor()))) {
-                Objects.requireNonNull(outputs);
+            try (PreprocessedBatch input = preprocessNext()) {
+                run(input);
             }
         } else {
-            PreprocessedBatch input = prepared.get(Math.floorMod(next.getAndIncrement(), prepared.size()));
-            try (Outputs outputs = session.run(Map.of(input.inputName(), input.tensor()))) {
-                Objects.requireNonNull(outputs);
-            }
+            run(prepared.get(Math.floorMod(next.getAndIncrement(), prepared.size())));
+        }
+    }
+
+    private void run(PreprocessedBatch input) {
+        try (Outputs outputs = session.run(Map.of(input.inputName(), input.tensor()))) {
+            Objects.requireNonNull(outputs);
         }
     }
 
