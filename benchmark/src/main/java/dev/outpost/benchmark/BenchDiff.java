@@ -128,7 +128,7 @@ public record BenchDiff(Path oldFile, Path newFile, double floor, List<Finding> 
         for (Finding finding : findings) {
             boolean latency = finding.metric().endsWith("latency");
             out.append(String.format(Locale.ROOT, "  %-28s %-14s %12s -> %-12s %+7.1f%% (noise +-%.1f%%)  %s%n",
-                    fileName(finding.model()), finding.metric(), figure(finding.oldMedian(), latency),
+                    Units.fileName(finding.model()), finding.metric(), figure(finding.oldMedian(), latency),
                     figure(finding.newMedian(), latency), finding.change() * 100, finding.tolerance() * 100,
                     finding.verdict().name().toLowerCase(Locale.ROOT).replace('_', ' ')));
         }
@@ -228,10 +228,10 @@ public record BenchDiff(Path oldFile, Path newFile, double floor, List<Finding> 
                 return candidate;
             }
         }
-        String name = path == null ? null : fileName(path.toString());
+        String name = path == null ? null : Units.fileName(path.toString());
         for (Map<String, Object> candidate : candidates) {
             Object other = ((Map<?, ?>) candidate.getOrDefault("model", Map.of())).get("path");
-            if (name != null && other != null && fileName(other.toString()).equals(name)) {
+            if (name != null && other != null && Units.fileName(other.toString()).equals(name)) {
                 return candidate;
             }
         }
@@ -240,11 +240,6 @@ public record BenchDiff(Path oldFile, Path newFile, double floor, List<Finding> 
 
     private static String modelPath(Path file, Map<String, Object> report) {
         return string(file, object(file, report, "model"), "path");
-    }
-
-    private static String fileName(String path) {
-        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-        return path.substring(slash + 1);
     }
 
     /** The reports of one file, after checking it is JSON of the expected schema. */

@@ -86,7 +86,7 @@ public final class EvalAccuracy {
 
     /** The accuracy of {@code model} (a path; matched by file name), if an eval result names it and has one. */
     public Optional<Accuracy> forModel(String model) {
-        return byFileName.getOrDefault(fileName(model), Optional.empty());
+        return byFileName.getOrDefault(Units.fileName(model), Optional.empty());
     }
 
     private static Map<String, Optional<Accuracy>> readOne(Path file) {
@@ -120,17 +120,12 @@ public final class EvalAccuracy {
                     }
                 }
             }
-            found.putIfAbsent(fileName(model), accuracy);
+            found.putIfAbsent(Units.fileName(model), accuracy);
         }
         return found;
     }
 
     private static BenchmarkException invalid(Path file, String what) {
         return new BenchmarkException(BenchmarkException.Code.INVALID_REPORT, file + ": " + what);
-    }
-
-    static String fileName(String path) {
-        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-        return path.substring(slash + 1);
     }
 }

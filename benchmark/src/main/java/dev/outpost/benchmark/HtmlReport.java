@@ -44,7 +44,7 @@ public final class HtmlReport {
             throw new IllegalArgumentException("HtmlReport: no reports and no comparison; expected at least one");
         }
         List<Series> series = new ArrayList<>();
-        reports.forEach(report -> series.add(new Series(fileName(report.model()),
+        reports.forEach(report -> series.add(new Series(Units.fileName(report.model()),
                 report.representative().result().latency(), report.samplesPerSecond())));
         comparison.ifPresent(result -> {
             for (int contender = 0; contender < result.labels().size(); contender++) {
@@ -237,7 +237,7 @@ public final class HtmlReport {
                 .append("<th>CV</th></tr>\n");
         for (BenchReport report : reports) {
             LatencyStats latency = report.representative().result().latency();
-            page.append("<tr><td class=\"text\">").append(escape(fileName(report.model()))).append("</td><td class=\"text\">")
+            page.append("<tr><td class=\"text\">").append(escape(Units.fileName(report.model()))).append("</td><td class=\"text\">")
                     .append(escape(report.settings().scenario().displayName())).append("</td>");
             for (long nanos : new long[] {latency.p50Nanos(), latency.p90Nanos(), latency.p99Nanos(), latency.p999Nanos()}) {
                 cell(page, Units.nanos(nanos));
@@ -254,7 +254,7 @@ public final class HtmlReport {
         page.append("</table>\n");
         for (BenchReport report : reports) {
             if (report.noise().tooNoisy()) {
-                page.append("<p class=\"warn\">").append(escape(fileName(report.model()) + ": " + report.noise().warning()))
+                page.append("<p class=\"warn\">").append(escape(Units.fileName(report.model()) + ": " + report.noise().warning()))
                         .append("</p>\n");
             }
         }
@@ -415,11 +415,6 @@ public final class HtmlReport {
         List<ScenarioResult> sorted = new ArrayList<>(blocks);
         sorted.sort(java.util.Comparator.comparingLong(block -> block.latency().p50Nanos()));
         return sorted.get(sorted.size() / 2);
-    }
-
-    private static String fileName(String path) {
-        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-        return path.substring(slash + 1);
     }
 
     /** Escapes the five XML special characters. */

@@ -65,7 +65,7 @@ public record SweepResult(Scenario scenario, List<Integer> threads, List<Integer
 
         /** The model's file name. */
         public String modelName() {
-            return EvalAccuracy.fileName(model);
+            return Units.fileName(model);
         }
 
         /** A short label of the setting: {@code t2 b4} (threads, batch; {@code t-} for ORT's default). */
@@ -156,7 +156,9 @@ public record SweepResult(Scenario scenario, List<Integer> threads, List<Integer
         StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "Sweep: %s, %d point(s)%s%n",
                 scenario.displayName(), points.size(), scenario == Scenario.OFFLINE
                         ? " (batch = samples per model run)" : ""));
-        out.append(format(table));
+        // Model, provider and note columns read left to right; the figures line up on the right.
+        int last = table.get(0).size() - 1;
+        out.append(Units.table(table, column -> column == 0 || column == 3 || column == last));
         long skipped = points.stream().filter(point -> point.skipped().isPresent()).count();
         if (skipped > 0) {
             out.append(skipped).append(" of ").append(points.size()).append(" point(s) skipped\n");
@@ -175,27 +177,5 @@ public record SweepResult(Scenario scenario, List<Integer> threads, List<Integer
 
     static String accuracyText(EvalAccuracy.Accuracy accuracy) {
         return String.format(Locale.ROOT, "%s %.2f%%", accuracy.metric(), accuracy.value() * 100);
-    }
-
-    /** Left-aligned text columns (model, provider, note), right-aligned figures; trailing spaces stripped. */
-    private static String format(List<List<String>> table) {
-        int columns = table.get(0).size();
-        int[] widths = new int[columns];
-        for (List<String> line : table) {
-            for (int c = 0; c < columns; c++) {
-                widths[c] = Math.max(widths[c], line.get(c).length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (List<String> line : table) {
-            StringBuilder text = new StringBuilder();
-            for (int c = 0; c < columns; c++) {
-                boolean left = c == 0 || c == 3 || c == columns - 1;
-                text.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT,
-                        "%" + (left ? "-" : "") + widths[c] + "s", line.get(c)));
-            }
-            out.append(text.toString().stripTrailing()).append('\n');
-        }
-        return out.toString();
     }
 }

@@ -77,7 +77,7 @@ public final class TerminalReport {
             reports.forEach(report -> line.add(row.cell().apply(report)));
             table.add(line);
         }
-        StringBuilder out = new StringBuilder(format(table));
+        StringBuilder out = new StringBuilder(Units.table(table, column -> column == 0));
         if (!reports.isEmpty()) {
             Environment environment = reports.get(0).environment();
             out.append('\n').append(String.format(Locale.ROOT, "CPU %s [%s], %d cores, %s; %s%n",
@@ -132,26 +132,5 @@ public final class TerminalReport {
     private static String fileName(String model) {
         Path name = Path.of(model).getFileName();
         return name == null ? model : name.toString();
-    }
-
-    private static String format(List<List<String>> table) {
-        int columns = table.get(0).size();
-        int[] widths = new int[columns];
-        for (List<String> line : table) {
-            for (int c = 0; c < columns; c++) {
-                widths[c] = Math.max(widths[c], line.get(c).length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (List<String> line : table) {
-            StringBuilder text = new StringBuilder();
-            for (int c = 0; c < columns; c++) {
-                String cell = line.get(c);
-                text.append(c == 0 ? String.format("%-" + widths[c] + "s", cell)
-                        : "  " + String.format("%" + widths[c] + "s", cell));
-            }
-            out.append(text.toString().stripTrailing()).append('\n');
-        }
-        return out.toString();
     }
 }

@@ -1,11 +1,43 @@
 package dev.outpost.benchmark;
 
+import java.util.List;
 import java.util.Locale;
+import java.util.function.IntPredicate;
 
-/** Formats figures for people: latencies in adaptive units, bytes in MiB, rates with 1-2 decimals. */
+/** Formats figures for people: latencies in adaptive units, bytes in MiB, rates with 1-2 decimals; file names and text tables. */
 final class Units {
 
     private Units() {
+    }
+
+    /** The last element of a path as given, split at a slash or a backslash (the model's file name in reports). */
+    static String fileName(String path) {
+        int slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+        return path.substring(slash + 1);
+    }
+
+    /**
+     * Rows of text cells as aligned columns, two spaces apart: left-aligned where {@code leftAligned}
+     * says so, right-aligned otherwise; each line's trailing spaces stripped.
+     */
+    static String table(List<List<String>> rows, IntPredicate leftAligned) {
+        int columns = rows.get(0).size();
+        int[] widths = new int[columns];
+        for (List<String> row : rows) {
+            for (int c = 0; c < columns; c++) {
+                widths[c] = Math.max(widths[c], row.get(c).length());
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (List<String> row : rows) {
+            StringBuilder text = new StringBuilder();
+            for (int c = 0; c < columns; c++) {
+                text.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT,
+                        "%" + (leftAligned.test(c) ? "-" : "") + widths[c] + "s", row.get(c)));
+            }
+            out.append(text.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
     }
 
     /** Nanoseconds as {@code 850 ns}, {@code 12.3 us}, {@code 4.56 ms} or {@code 1.23 s}. */
