@@ -4,18 +4,9 @@
 #   scripts/bench-dynamic-conv.sh        (three layer shapes of a ResNet-style network)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/scripts/jdk.sh"
-outpost_find_jdk || exit 1
-export JAVA_HOME=$OUTPOST_JAVA_HOME
-cd "$root"
+. "$root/scripts/bench-env.sh"
 mvn -B -ntp -q -o -pl optimizer -am test-compile
-m2=${MAVEN_REPO:-$HOME/.m2/repository}
-version() { sed -n "s:.*<$1>\\(.*\\)</$1>.*:\\1:p" pom.xml | head -n 1; }
-ort=$(version onnxruntime.version)
-protobuf=$(version protobuf.version)
-cp="optimizer/target/test-classes:model-format/target/classes:runtime/target/classes"
-cp="$cp:$m2/com/microsoft/onnxruntime/onnxruntime/$ort/onnxruntime-$ort.jar"
-cp="$cp:$m2/com/google/protobuf/protobuf-java/$protobuf/protobuf-java-$protobuf.jar"
+cp="optimizer/target/test-classes:model-format/target/classes:runtime/target/classes:$(ort_jar):$(protobuf_jar)"
 for shape in "64 56" "128 28" "256 14"; do
   # shellcheck disable=SC2086
   taskset -c 0 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" \

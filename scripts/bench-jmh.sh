@@ -8,22 +8,15 @@
 #   ROUNDS=5 scripts/bench-jmh.sh [MODEL]    default: squeezenet1.0-fp32 from the models folder
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/scripts/jdk.sh"
-outpost_find_jdk || exit 1
-export JAVA_HOME=$OUTPOST_JAVA_HOME
-cd "$root"
+. "$root/scripts/bench-env.sh"
 model=${1:-${OUTPOST_MODELS:-$root/../shared/models}/squeezenet1.0-fp32.onnx}
 out=target/bench-jmh
 mkdir -p "$out"
 mvn -B -ntp -q -o -pl benchmark -am test-compile
-m2=${MAVEN_REPO:-$HOME/.m2/repository}
-version() { sed -n "s:.*<$1>\\(.*\\)</$1>.*:\\1:p" "$2" | head -n 1; }
-jar() { ls "$m2"/$1/*/*.jar | grep -v -e sources -e javadoc | sort -V | tail -n 1; }
-ort=$(version onnxruntime.version pom.xml)
-jmh=$(version jmh.version benchmark/pom.xml)
 cp="benchmark/target/test-classes:benchmark/target/classes:runtime/target/classes"
-cp="$cp:$m2/com/microsoft/onnxruntime/onnxruntime/$ort/onnxruntime-$ort.jar:$m2/org/openjdk/jmh/jmh-core/$jmh/jmh-core-$jmh.jar"
-cp="$cp:$(jar net/sf/jopt-simple/jopt-simple):$(jar org/apache/commons/commons-math3):$(jar org/hdrhistogram/HdrHistogram)"
+cp="$cp:$(ort_jar):$(m2_jar org/openjdk/jmh jmh-core "$(pom_version jmh.version benchmark/pom.xml)")"
+cp="$cp:$(m2_newest_jar net/sf/jopt-simple/jopt-simple):$(m2_newest_jar org/apache/commons/commons-math3)"
+cp="$cp:$(m2_newest_jar org/hdrhistogram/HdrHistogram)"
 rounds=${ROUNDS:-3}
 jmh_p50() { # BENCHMARK ROUND -> p50 in ns
   taskset -c 0 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" org.openjdk.jmh.Main "$1" \

