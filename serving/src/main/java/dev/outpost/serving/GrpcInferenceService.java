@@ -273,6 +273,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         try {
             value = body.get();
         } catch (RuntimeException e) {
+            models.metrics().error(e);
             answer.onError(status(e).asRuntimeException());
             return;
         }
@@ -282,6 +283,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
     private void fail(StreamObserver<?> answer, String model, String version, Throwable error) {
         Status status = status(error);
+        models.metrics().error(error);
         models.countRequest(model, version, status.getCode().name());
         try {
             answer.onError(status.asRuntimeException());

@@ -189,7 +189,9 @@ public final class InferenceServer implements AutoCloseable {
         return send(res, 500, OipEncoder.error("Internal server error: " + e), JSON);
     }
 
-    private static int error(ServerResponse res, ServingException e) {
+    /** Answers a client's or the server's expected failure with its status and OIP error body; counts it. */
+    private int error(ServerResponse res, ServingException e) {
+        models.metrics().error(e);
         int status = HttpErrors.status(e.code());
         if (HttpErrors.retryable(e.code())) {
             res.header(HeaderNames.RETRY_AFTER, HttpErrors.RETRY_AFTER_SECONDS);
@@ -239,7 +241,6 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private ServingException tooLarge(long length) {
-        models.metrics().error(ServingException.Code.PAYLOAD_TOO_LARGE);
         return new ServingException(ServingException.Code.PAYLOAD_TOO_LARGE, "The request body has "
                 + (length >= 0 ? length + " bytes" : "more bytes") + "; the limit is " + config.maxRequestBytes());
     }

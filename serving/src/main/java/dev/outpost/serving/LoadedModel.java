@@ -127,7 +127,7 @@ final class LoadedModel implements AutoCloseable {
                 List.copyOf(outputs));
         ModelScheduler.Pending pending = scheduler.submit(request, batchKey == null ? 1 : rows, batchKey,
                 mayRunOnCaller);
-        return pending.result.thenApply(InferenceResponse.class::cast);
+        return pending.outcome();
     }
 
     /** Queues images for the model's pipeline. */
@@ -140,7 +140,7 @@ final class LoadedModel implements AutoCloseable {
             throw new ServingException(ServingException.Code.INVALID_REQUEST, "No image in the request; send one "
                     + "JPEG or PNG as the body or as a multipart/form-data file");
         }
-        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null).result.thenApply(PipelineRun.class::cast);
+        return scheduler.submit(new ImageWork(List.copyOf(images)), 1, null).outcome();
     }
 
     /** The output names to run; throws INVALID_REQUEST naming expected and received. */

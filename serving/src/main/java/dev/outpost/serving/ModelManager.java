@@ -216,29 +216,21 @@ public final class ModelManager implements AutoCloseable {
         return track(model, () -> model.predict(images));
     }
 
+    /**
+     * Times the call and counts it in flight. Returns the model's own future, so that a transport
+     * cancelling it (a client gone, a deadline passed) takes the request out of the queue or stops its
+     * run. Failures are counted by the transport that answers them, once, whatever their origin.
+     */
     private <T> CompletableFuture<T> track(LoadedModel model, java.util.function.Supplier<CompletableFuture<T>> call) {
         ServingMetrics.ModelMetrics modelMetrics = metrics.model(model.source().name(), model.source().version());
         Instant start = clock.instant();
-        CompletableFuture<T> future;
-        try {
-            future = call.get();
-        } catch (ServingException e) {
-            metrics.error(e.code());
-            throw e;
-        }
+        CompletableFuture<T> future = call.get();
         modelMetrics.inFlight.incrementAndGet();
-        return future.whenComplete((value, error) -> {
+        future.whenComplete((value, error) -> {
             modelMetrics.inFlight.decrementAndGet();
             modelMetrics.total.observe(ServingMetrics.seconds(Duration.between(start, clock.instant())));
-            if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException ? error.getCause() : error;
-                if (cause instanceof ServingException serving) {
-                    metrics.error(serving.code());
-                } else {
-                    metrics.error("internal");
-                }
-            }
         });
+        return future;
     }
 
     /** Test hook: runs before every model call on the worker thread (e.g. to hold a run on a latch). */

@@ -57,6 +57,17 @@ final class ModelScheduler implements AutoCloseable {
             this.enqueued = enqueued;
         }
 
+        /**
+         * The outcome as the type the work produces (a request's work answers with its response type):
+         * this very future, not a dependent one, so that cancelling it cancels the request. A dependent
+         * stage's cancel would not reach back here, and a cancelled call would keep its queue place and
+         * still run.
+         */
+        @SuppressWarnings("unchecked")
+        <T> CompletableFuture<T> outcome() {
+            return (CompletableFuture<T>) (CompletableFuture<?>) result;
+        }
+
         Duration queueTime() {
             Instant start = started;
             return start == null ? Duration.ZERO : Duration.between(enqueued, start);

@@ -54,6 +54,24 @@ final class ServingMetrics {
         error(code.name().toLowerCase(Locale.ROOT));
     }
 
+    /**
+     * Counts a failed request under its category: a {@link ServingException}'s code, {@code cancelled}
+     * for a call its client cancelled, {@code internal} for anything else. Unwraps the
+     * completion and execution wrappers that futures put around the cause.
+     */
+    void error(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof ServingException serving) {
+            error(serving.code());
+        } else {
+            error(cause instanceof java.util.concurrent.CancellationException ? "cancelled" : "internal");
+        }
+    }
+
     /** Counts an error of a category. */
     void error(String category) {
         errors.computeIfAbsent(category, key -> new LongAdder()).increment();

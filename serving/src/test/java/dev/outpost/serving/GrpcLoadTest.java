@@ -152,6 +152,34 @@ class GrpcLoadTest {
     }
 
     @Test
+    void aCancelledCallOrAPassedDeadline_takesTheRequestOutOfTheQueue_andItNeverRuns() throws Exception {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"), "max-concurrent-runs=1");
+        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults());
+        start(models, true);
+        ModelScheduler scheduler = models.loaded("mnist", "").scheduler();
+        ListenableFuture<ModelInferResponse> first = send(0);
+        assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).as("first run started").isTrue();
+
+        ListenableFuture<ModelInferResponse> cancelled = send(1);
+        awaitTrue(() -> scheduler.queued() == 1, "the second call queued");
+        cancelled.cancel(true);
+        awaitTrue(() -> scheduler.queued() == 0, "the cancelled call out of the queue");
+
+        ListenableFuture<ModelInferResponse> late = client.future().withDeadlineAfter(3, TimeUnit.SECONDS)
+                .modelInfer(digit(2));
+        awaitTrue(() -> scheduler.queued() == 1, "the third call queued");
+        assertThat(statusOf(late).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        awaitTrue(() -> scheduler.queued() == 0, "the call past its deadline out of the queue");
+
+        release.countDown();
+        assertThat(first.get(30, TimeUnit.SECONDS).getRawOutputContents(0).size()).isEqualTo(40);
+        awaitTrue(() -> scheduler.running() == 0, "the first run finished");
+        assertThat(entered.availablePermits()).as("model calls after the first").isZero();
+        assertThat(models.metrics().errors("cancelled")).isEqualTo(2);
+        assertThat(models.metrics().scrape()).contains("outpost_inflight_requests{model=\"mnist\",version=\"1\"} 0");
+    }
+
+    @Test
     void repositoryRpcs_indexUnloadAndLoad_andAnUnloadedModelIsUnavailable() {
         SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"));
         start(ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults()), false);

@@ -58,6 +58,30 @@ class RestErrorsTest {
     }
 
     @Test
+    void everyRefusal_isCountedOnceUnderItsCategory() {
+        ServingMetrics metrics = server.models().metrics();
+        java.util.Map<String, Long> before = new java.util.HashMap<>();
+        for (String category : java.util.List.of("model_not_found", "invalid_request", "payload_too_large",
+                "model_not_ready")) {
+            before.put(category, metrics.errors(category));
+        }
+
+        assertError(http.post("/v2/models/nope/infer", "{\"inputs\":[]}"), 404, "Unknown model 'nope'");
+        assertError(http.post(MNIST, "[1,2]"), 400, "must be a JSON object");
+        assertError(http.post(MNIST, "{\"inputs\":[]}"), 400, "Missing input 'input_image'");
+        assertError(http.post(MNIST, new byte[64 * 1024 + 1], "application/json"), 413, "the limit is 65536");
+        assertError(http.post("/v2/models/broken/infer", "{\"inputs\":[]}"), 503, "is FAILED");
+
+        // Decoding, checking against the model, the size limit and model resolution all fail before a
+        // request reaches the model's queue; each is still counted once, by the transport that answers it.
+        assertThat(metrics.errors("model_not_found") - before.get("model_not_found")).isEqualTo(1);
+        assertThat(metrics.errors("invalid_request") - before.get("invalid_request")).isEqualTo(2);
+        assertThat(metrics.errors("payload_too_large") - before.get("payload_too_large")).isEqualTo(1);
+        assertThat(metrics.errors("model_not_ready") - before.get("model_not_ready")).isEqualTo(1);
+        assertThat(metrics.scrape()).contains("outpost_errors_total{category=\"model_not_found\"} ");
+    }
+
+    @Test
     void malformedJson_is400() {
         assertError(http.post(MNIST, "{\"inputs\": [ {\"name\": "), 400, "Malformed JSON");
         assertError(http.post(MNIST, "[1,2]"), 400, "the request body must be a JSON object, got [");
