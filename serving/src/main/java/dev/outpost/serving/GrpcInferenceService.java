@@ -121,7 +121,9 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
 
     @Override
     public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> answer) {
-        reply(answer, () -> ServerLiveResponse.newBuilder().setLive(models.isLive()).build());
+        // Live while the process answers, draining included, as REST's /v2/health/live: an orchestrator
+        // restarts a server that is not live, which would cut the drain short. Readiness says "no new work".
+        reply(answer, () -> ServerLiveResponse.newBuilder().setLive(true).build());
     }
 
     @Override

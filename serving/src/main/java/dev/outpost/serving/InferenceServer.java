@@ -453,9 +453,7 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private void repositoryIndex(ServerRequest req, ServerResponse res) throws IOException {
-        byte[] body = body(req);
-        boolean readyOnly = body.length > 0 && new String(body, java.nio.charset.StandardCharsets.UTF_8)
-                .replace(" ", "").contains("\"ready\":true");
+        boolean readyOnly = OipCodec.indexReadyOnly(body(req));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator out = OipEncoder.generator(bytes)) {
             out.writeStartArray();

@@ -55,7 +55,7 @@ final class LoadedModel implements AutoCloseable {
 
     LoadedModel(ModelSource source, ModelConfig config, ModelSession session, Optional<Pipeline> pipeline,
                 String pipelineProblem, InstantSource clock, TaskTimer timer, ServingMetrics.ModelMetrics metrics,
-                Runnable beforeRun, java.util.concurrent.Semaphore inlineCarriers) {
+                Runnable beforeRun, java.util.concurrent.Semaphore inlineCarriers, CoreShare cores, int threadsPerCall) {
         this.source = source;
         this.label = source.name() + "@" + source.version();
         this.session = session;
@@ -67,7 +67,7 @@ final class LoadedModel implements AutoCloseable {
         session.inputs().forEach(spec -> inputs.put(spec.name(), spec));
         this.tensorOutputs = session.outputs().stream().map(TensorSpec::name).toList();
         this.scheduler = new ModelScheduler(label, config, batchable(session), this::run, clock, timer, metrics,
-                inlineCarriers);
+                inlineCarriers, cores, threadsPerCall);
     }
 
     /** True when every input and output is numeric with a dynamic first dimension. */

@@ -67,6 +67,8 @@ public final class ModelManager implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean closed;
     private volatile Runnable beforeRun = () -> { };
+    /** The cores every model's calls share: their intra-op threads together never exceed them. */
+    private final CoreShare coreShare;
     /** Carriers that model calls on virtual request threads may pin at once: all but one (see ModelScheduler). */
     private final java.util.concurrent.Semaphore inlineCarriers = new java.util.concurrent.Semaphore(
             Math.max(0, Integer.getInteger("jdk.virtualThreadScheduler.parallelism",
@@ -75,6 +77,7 @@ public final class ModelManager implements AutoCloseable {
     private ModelManager(ModelRepository repository, ServingConfig config, InstantSource clock, TaskTimer timer) {
         this.repository = repository;
         this.config = config;
+        this.coreShare = new CoreShare(config.cores());
         this.clock = clock;
         this.timer = timer;
         this.engine = InferenceEngine.create();
@@ -264,6 +267,11 @@ public final class ModelManager implements AutoCloseable {
         metrics.request(knownName ? name : "", knownVersion ? version : "", status);
     }
 
+    /** The cores shared by the model calls (tests, metrics). */
+    CoreShare coreShare() {
+        return coreShare;
+    }
+
     /** The loaded model for a name and version (tests). */
     LoadedModel loaded(String name, String version) {
         return ready(name, version);
@@ -331,8 +339,8 @@ public final class ModelManager implements AutoCloseable {
                 throw new ServingException(ServingException.Code.INVALID_REPOSITORY, "No model file at "
                         + source.modelFile() + "; a version folder must hold " + ModelRepository.MODEL_FILE);
             }
-            session = engine.open(source.modelFile(), SessionConfig.builder()
-                    .intraOpThreads(modelConfig.threadsFor(config.cores())).build());
+            int threads = modelConfig.threadsFor(config.cores());
+            session = engine.open(source.modelFile(), SessionConfig.builder().intraOpThreads(threads).build());
             Optional<Pipeline> pipeline = Optional.empty();
             String pipelineNote;
             try {
@@ -344,7 +352,7 @@ public final class ModelManager implements AutoCloseable {
             }
             ServingMetrics.ModelMetrics modelMetrics = metrics.model(source.name(), source.version());
             LoadedModel loaded = new LoadedModel(source, modelConfig, session, pipeline, pipelineNote, clock, timer,
-                    modelMetrics, () -> beforeRun.run(), inlineCarriers);
+                    modelMetrics, () -> beforeRun.run(), inlineCarriers, coreShare, threads);
             Duration loadTime = Duration.ofNanos(System.nanoTime() - startNanos);
             modelMetrics.loadSeconds = ServingMetrics.seconds(loadTime);
             LOG.log(System.Logger.Level.DEBUG, "Loaded model {0} version {1} in {2} ms", source.name(),

@@ -83,6 +83,8 @@ final class ModelScheduler implements AutoCloseable {
     private final ServingMetrics.ModelMetrics metrics;
     private final ExecutorService workers;
     private final Semaphore inlineCarriers;
+    private final CoreShare cores;
+    private final int threadsPerCall;
     private final Object lock = new Object();
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     /**
@@ -102,10 +104,15 @@ final class ModelScheduler implements AutoCloseable {
     /**
      * @param inlineCarriers permits for running on a virtual submitting thread (shared by every model of
      *     a server); null: never run on the submitting thread
+     * @param cores the server's cores, shared by every model's calls
+     * @param threadsPerCall the intra-op threads of one call: the cores it holds while it runs
      */
     ModelScheduler(String label, ModelConfig config, boolean batching, Runner runner, InstantSource clock,
-                   TaskTimer timer, ServingMetrics.ModelMetrics metrics, Semaphore inlineCarriers) {
+                   TaskTimer timer, ServingMetrics.ModelMetrics metrics, Semaphore inlineCarriers, CoreShare cores,
+                   int threadsPerCall) {
         this.label = label;
+        this.cores = cores;
+        this.threadsPerCall = threadsPerCall;
         this.inlineCarriers = inlineCarriers;
         this.config = config;
         this.batching = batching && config.maxBatchSize() > 1;
@@ -364,11 +371,15 @@ final class ModelScheduler implements AutoCloseable {
     }
 
     private void execute(List<Pending> batch) {
-        List<Pending> live = batch.stream().filter(pending -> !pending.result.isDone()).toList();
-        Instant start = clock.instant();
-        try {
+        List<Pending> live = batch;
+        try (CoreShare.Lease lease = cores.acquire(threadsPerCall, label)) {
+            // Waiting for cores that other models' calls hold is queueing too; a request that timed out or
+            // was cancelled meanwhile is dropped here.
+            Instant start = clock.instant();
+            live = batch.stream().filter(pending -> !pending.result.isDone()).toList();
             if (!live.isEmpty()) {
                 for (Pending pending : live) {
+                    pending.started = start;
                     metrics.queue.observe(ServingMetrics.seconds(pending.queueTime()));
                 }
                 metrics.batch.observe(live.stream().mapToInt(pending -> pending.rows).sum());

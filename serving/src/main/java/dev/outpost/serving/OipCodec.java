@@ -140,6 +140,39 @@ final class OipCodec {
         }
     }
 
+    /**
+     * The {@code ready} flag of a repository index request ({@code {"ready": true}}: only models ready
+     * for inference); false for an empty body.
+     *
+     * @throws ServingException INVALID_REQUEST for malformed JSON, a body that is no object, or a
+     *     {@code ready} that is no boolean
+     */
+    static boolean indexReadyOnly(byte[] body) {
+        if (body.length == 0) {
+            return false;
+        }
+        boolean ready = false;
+        try (JsonParser parser = JSON.createParser(body)) {
+            expect(parser.nextToken(), JsonToken.START_OBJECT, "the repository index request");
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken value = parser.nextToken();
+                if (field.equals("ready")) {
+                    if (value != JsonToken.VALUE_TRUE && value != JsonToken.VALUE_FALSE) {
+                        throw invalid("'ready' must be true or false, got " + parser.getText());
+                    }
+                    ready = value == JsonToken.VALUE_TRUE;
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            throw invalid("Malformed JSON in the repository index request: " + (e instanceof JsonProcessingException json
+                    ? json.getOriginalMessage() : e.getMessage()));
+        }
+        return ready;
+    }
+
     private static InputDraft input(JsonParser parser, int index, int jsonBytes) throws IOException {
         expect(parser.currentToken(), JsonToken.START_OBJECT, "inputs[" + index + "]");
         InputDraft draft = new InputDraft();

@@ -11,6 +11,7 @@ import dev.outpost.serving.proto.GrpcService.RepositoryIndexRequest;
 import dev.outpost.serving.proto.GrpcService.RepositoryIndexResponse;
 import dev.outpost.serving.proto.GrpcService.RepositoryModelLoadRequest;
 import dev.outpost.serving.proto.GrpcService.RepositoryModelUnloadRequest;
+import dev.outpost.serving.proto.GrpcService.ServerLiveRequest;
 import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -58,14 +59,7 @@ class GrpcLoadTest {
     private void start(ModelManager models, boolean holdRuns, ServerConfig config) {
         models.loadAll();
         if (holdRuns) {
-            models.beforeRun(() -> {
-                entered.release();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            models.beforeRun(RunHold.until(entered, release));
         }
         server = InferenceServer.start(models, config.withPort(0).withGrpcPort(0));
         client = GrpcClient.to(server);
@@ -219,6 +213,8 @@ class GrpcLoadTest {
         server.draining().get(20, TimeUnit.SECONDS);
 
         assertThat(client.blocking().serverReady(ServerReadyRequest.getDefaultInstance()).getReady()).isFalse();
+        assertThat(client.blocking().serverLive(ServerLiveRequest.getDefaultInstance()).getLive())
+                .as("live while draining, like REST's /v2/health/live").isTrue();
         Status refused = statusOf(send(1));
         assertThat(refused.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(refused.getDescription()).contains("shutting down");

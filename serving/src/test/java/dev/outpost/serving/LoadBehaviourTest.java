@@ -49,14 +49,7 @@ class LoadBehaviourTest {
     private Http start(ModelManager models, boolean holdRuns) {
         models.loadAll();
         if (holdRuns) {
-            models.beforeRun(() -> {
-                entered.release();
-                try {
-                    release.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            models.beforeRun(RunHold.until(entered, release));
         }
         server = InferenceServer.start(models, ServerConfig.defaults().withPort(0));
         return Http.to(server);
@@ -210,6 +203,7 @@ class LoadBehaviourTest {
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(Http.text(refused)).contains("shutting down");
         assertThat(http.get("/v2/health/ready").statusCode()).isEqualTo(503);
+        assertThat(http.get("/v2/health/live").statusCode()).as("live while draining").isEqualTo(200);
         assertThat(closed).isNotDone();
 
         release.countDown();

@@ -122,6 +122,57 @@ class ModelManagerTest {
      * is stopped inside ONNX Runtime (counted in outpost_model_runs_stopped_total) instead of computing
      * on for nobody. ResNet-50 at batch 4 on one thread takes about a second; the timeout is 20 ms.
      */
+    /**
+     * Two busy models with the default settings each run a call over every core: the second call waits
+     * for the first one's cores instead of doubling the threads computing at once. With one thread per
+     * call they run side by side.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "intra-op threads {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {2, 1})
+    void modelsShareTheCores_theirCallsNeverRunMoreThreadsThanThereAre(int threads) throws Exception {
+        for (String name : List.of("a", "b")) {
+            SharedModels.install(repo, name, "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
+                    "intra-op-threads=" + threads);
+        }
+        java.util.concurrent.Semaphore entered = new java.util.concurrent.Semaphore(0);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ServingConfig twoCores = new ServingConfig(2, java.time.Duration.ofSeconds(30), ModelConfig.defaults());
+        try (ModelManager models = ModelManager.create(ModelRepository.of(repo), twoCores);
+             Tensor first = digits(1, 1); Tensor second = digits(2, 1)) {
+            models.loadAll();
+            models.beforeRun(RunHold.until(entered, release));
+            CompletableFuture<InferenceResponse> a = models.infer(InferenceRequest.of("a",
+                    List.of(new NamedTensor("input_image", first))), false);
+            assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).as("a's call started").isTrue();
+            assertThat(models.coreShare().busy()).isEqualTo(threads);
+            CompletableFuture<InferenceResponse> b = models.infer(InferenceRequest.of("b",
+                    List.of(new NamedTensor("input_image", second))), false);
+            if (threads == 2) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (models.coreShare().waiting() == 0) {
+                    assertThat(System.nanoTime()).as("b's call waiting for cores").isLessThan(deadline);
+                    Thread.onSpinWait();
+                }
+                assertThat(entered.availablePermits()).as("b's call did not start while a holds both cores").isZero();
+            } else {
+                assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).as("b's call runs beside a's").isTrue();
+                assertThat(models.coreShare().busy()).isEqualTo(2);
+            }
+            release.countDown();
+            try (InferenceResponse answerA = a.get(30, TimeUnit.SECONDS);
+                 InferenceResponse answerB = b.get(30, TimeUnit.SECONDS)) {
+                assertThat(answerA.outputs()).hasSize(1);
+                assertThat(answerB.outputs()).hasSize(1);
+            }
+            // The answers complete inside the call; its cores go back right after it returns.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (models.coreShare().busy() != 0) {
+                assertThat(System.nanoTime()).as("the calls' cores given back").isLessThan(deadline);
+                Thread.onSpinWait();
+            }
+        }
+    }
+
     @Test
     void aRunningRequestThatTimesOut_isStoppedInsideOnnxRuntime() throws Exception {
         Path dir = Files.createDirectories(repo.resolve("slow/1"));

@@ -39,7 +39,7 @@ class ModelSchedulerTest {
             }
             batches.add(batch.stream().map(pending -> pending.work).toList());
             batch.forEach(pending -> pending.result.complete("done " + pending.work));
-        }, time, time, metrics, inline);
+        }, time, time, metrics, inline, new CoreShare(64), 1);
         return scheduler;
     }
 

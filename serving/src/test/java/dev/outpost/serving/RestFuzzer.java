@@ -499,10 +499,24 @@ final class RestFuzzer {
             case 2 -> get("/v2/models/" + model + "/versions/" + version, found);
             case 3 -> get("/v2/models/" + model + "/versions/" + version + "/ready", found);
             case 4 -> get(pick(random, List.of("/v2", "/v2/health/live", "/v2/health/ready")), 200);
-            case 5 -> new Call("repository index", "POST", "/v2/repository/index", random.nextBoolean()
-                    ? randomBytes(random, random.nextInt(100)) : pick(random, List.of("", "{}", "{\"ready\":true}",
-                    "{\"ready\":", "[]", "null")).getBytes(StandardCharsets.UTF_8), "application/json", List.of(), 200,
-                    null, false, null);
+            case 5 -> {
+                // The body is optional; when given it must be a JSON object with a boolean "ready", else 400.
+                // Random bytes never open an object (first byte no '{' or white space): they are malformed.
+                byte[] body;
+                if (random.nextBoolean()) {
+                    body = randomBytes(random, random.nextInt(100));
+                    if (body.length > 0 && "{ \t\r\n".indexOf(body[0]) >= 0) {
+                        body[0] = 'x';
+                    }
+                } else {
+                    body = pick(random, List.of("", "{}", "{\"ready\":true}", "{\"ready\":", "[]", "null",
+                            "{\"ready\":\"yes\"}")).getBytes(StandardCharsets.UTF_8);
+                }
+                String text = new String(body, StandardCharsets.ISO_8859_1);
+                int status = List.of("", "{}", "{\"ready\":true}").contains(text) ? 200 : 400;
+                yield new Call("repository index", "POST", "/v2/repository/index", body, "application/json",
+                        List.of(), status, null, false, null);
+            }
             case 6, 7 -> new Call("repository load unknown", "POST", "/v2/repository/models/"
                     + pick(random, UNKNOWN_MODELS) + "/" + (random.nextBoolean() ? "load" : "unload"),
                     randomBytes(random, random.nextInt(50)), "application/json", List.of(), 404, null, false, null);
