@@ -170,7 +170,7 @@ final class GrpcCodec {
                 checkCount(contents.getBytesContentsCount(), count, "bytes_contents", type, shape, where);
                 String[] values = new String[size];
                 for (int i = 0; i < size; i++) {
-                    values[i] = contents.getBytesContents(i).toStringUtf8();
+                    values[i] = RawTensors.utf8(contents.getBytesContents(i).asReadOnlyByteBuffer(), where, i);
                 }
                 yield Tensor.ofStrings(values, shape);
             }

@@ -78,6 +78,21 @@ final class RawTensors {
      * @param sizeClause how the request stated their size, after {@code where} ({@code has binary_data_size 12})
      * @throws ServingException INVALID_REQUEST when the bytes do not hold exactly {@code count} elements
      */
+    /**
+     * A BYTES element as the text ONNX Runtime's string tensors hold: strict UTF-8, because replacing
+     * what is not UTF-8 would change the client's data without a word.
+     *
+     * @throws ServingException INVALID_REQUEST naming the element when its bytes are not UTF-8
+     */
+    static String utf8(ByteBuffer element, String where, int index) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(element).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw invalid(where + " (BYTES) element " + index + " is not valid UTF-8 text; ONNX Runtime's string"
+                    + " tensors hold text, so other bytes (an encoded image, say) go in a UINT8 tensor");
+        }
+    }
+
     static Tensor decode(ByteBuffer data, DType type, long[] shape, long count, String where, String dataName,
             String sizeClause) {
         if (type == DType.STRING) {
@@ -95,9 +110,9 @@ final class RawTensors {
                     throw invalid(where + " (BYTES) element " + i + " claims " + Integer.toUnsignedString(length)
                             + " bytes; only " + in.remaining() + " are left");
                 }
-                byte[] element = new byte[length];
-                in.get(element);
-                strings.add(new String(element, StandardCharsets.UTF_8));
+                ByteBuffer element = in.slice(in.position(), length);
+                in.position(in.position() + length);
+                strings.add(utf8(element, where, i));
             }
             if (in.hasRemaining()) {
                 throw invalid(where + " (BYTES) " + sizeClause + ": " + in.remaining() + " bytes are left after its "

@@ -159,4 +159,20 @@ class GrpcDatatypesTest {
                 .isInstanceOfSatisfying(ServingException.class, error -> assertThat(error.getMessage())
                         .contains("Input 's' (BYTES) raw contents ends after 0 of 1073741824 elements"));
     }
+
+    @Test
+    void bytesThatAreNotUtf8_areRejected_rawOrTyped() {
+        byte[] notText = {(byte) 0xc3, (byte) 0x28};
+        assertThatThrownBy(() -> GrpcCodec.decode(ModelInferRequest.newBuilder().setModelName("m")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("s").setDatatype("BYTES").addShape(1))
+                .addRawInputContents(ByteString.copyFrom(new byte[] {2, 0, 0, 0, notText[0], notText[1]})).build()))
+                .isInstanceOfSatisfying(ServingException.class, error -> assertThat(error.getMessage())
+                        .contains("Input 's' (BYTES) element 0 is not valid UTF-8 text"));
+        assertThatThrownBy(() -> GrpcCodec.decode(ModelInferRequest.newBuilder().setModelName("m")
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("s").setDatatype("BYTES").addShape(2)
+                        .setContents(InferTensorContents.newBuilder().addBytesContents(ByteString.copyFromUtf8("ok"))
+                                .addBytesContents(ByteString.copyFrom(notText)))).build()))
+                .isInstanceOfSatisfying(ServingException.class, error -> assertThat(error.getMessage())
+                        .contains("Input 's' (BYTES) element 1 is not valid UTF-8 text"));
+    }
 }
