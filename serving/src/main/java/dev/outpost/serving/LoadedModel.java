@@ -126,8 +126,25 @@ final class LoadedModel implements AutoCloseable {
         BatchKey batchKey = key == null || rows < 1 ? null : new BatchKey(key.stream().sorted().toList(),
                 List.copyOf(outputs));
         ModelScheduler.Pending pending = scheduler.submit(request, batchKey == null ? 1 : rows, batchKey,
-                mayRunOnCaller);
+                mayRunOnCaller, requestedTimeout(request));
         return pending.outcome();
+    }
+
+    /**
+     * Triton's {@code timeout} request parameter: how long, in microseconds, the request may wait and
+     * run (its clients send it as {@code timeout=} of {@code infer}). Empty when not given.
+     *
+     * @throws ServingException INVALID_REQUEST when it is not a positive whole number
+     */
+    static Optional<java.time.Duration> requestedTimeout(InferenceRequest request) {
+        Object value = request.parameters().get("timeout");
+        if (value == null) {
+            return Optional.empty();
+        }
+        if (!(value instanceof Long micros) || micros < 1) {
+            throw invalid("The 'timeout' parameter must be a positive whole number of microseconds, got " + value);
+        }
+        return Optional.of(java.time.Duration.of(micros, java.time.temporal.ChronoUnit.MICROS));
     }
 
     /** Queues images for the model's pipeline. */

@@ -66,8 +66,14 @@ class LoadBehaviourTest {
 
     /** A binary request for mnist_cnn_pytorch (Triton client format), asking for binary output. */
     private static byte[][] request(float[] pixels) {
+        return request(pixels, "");
+    }
+
+    /** Like {@link #request(float[])}, with more request parameters ({@code , "name": value}). */
+    private static byte[][] request(float[] pixels, String moreParameters) {
         String json = "{\"inputs\": [{\"name\": \"input_image\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
-                + "\"parameters\": {\"binary_data_size\": 3136}}], \"parameters\": {\"binary_data_output\": true}}";
+                + "\"parameters\": {\"binary_data_size\": 3136}}], \"parameters\": {\"binary_data_output\": true"
+                + moreParameters + "}}";
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
         ByteBuffer body = ByteBuffer.allocate(header.length + 3136).order(ByteOrder.LITTLE_ENDIAN);
         body.put(header);
@@ -78,7 +84,10 @@ class LoadBehaviourTest {
     }
 
     private CompletableFuture<HttpResponse<byte[]>> send(Http http, float[] pixels) {
-        byte[][] request = request(pixels);
+        return send(http, request(pixels));
+    }
+
+    private CompletableFuture<HttpResponse<byte[]>> send(Http http, byte[][] request) {
         return CompletableFuture.supplyAsync(() -> http.post("/v2/models/mnist/infer", request[0], null,
                 "Inference-Header-Content-Length", new String(request[1], StandardCharsets.UTF_8)), clients);
     }
@@ -184,6 +193,34 @@ class LoadBehaviourTest {
                 .isEqualTo(504);
         assertThat(entered.tryAcquire(200, TimeUnit.MILLISECONDS)).as("no second model call").isFalse();
         assertThat(time.isClosed()).isFalse();
+    }
+
+    /** Triton's clients send infer(..., timeout=us) as the request parameter "timeout", in microseconds. */
+    @Test
+    void tritonsTimeoutParameter_limitsThatRequestOnly_andAMalformedOneIs400() throws Exception {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
+                "request-timeout-ms=60000");
+        ManualTime time = new ManualTime();
+        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+        Http http = start(models, true);
+        CompletableFuture<HttpResponse<byte[]>> first = send(http, digit(0));
+        assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<HttpResponse<byte[]>> patient = send(http, digit(1));
+        CompletableFuture<HttpResponse<byte[]>> hurried = send(http, request(digit(2), ", \"timeout\": 250000"));
+        awaitTrue(() -> models.loaded("mnist", "").scheduler().queued() == 2, "two queued requests");
+
+        time.advance(Duration.ofMillis(250));
+
+        HttpResponse<byte[]> timedOut = hurried.get(20, TimeUnit.SECONDS);
+        assertThat(timedOut.statusCode()).isEqualTo(504);
+        assertThat(Http.text(timedOut)).contains("never ran; the request's timeout parameter is 250000 us");
+        release.countDown();
+        assertThat(first.get(20, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(patient.get(20, TimeUnit.SECONDS).statusCode()).as("the model's 60 s still hold for it").isEqualTo(200);
+
+        HttpResponse<byte[]> malformed = send(http, request(digit(3), ", \"timeout\": \"soon\"")).get(20, TimeUnit.SECONDS);
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(Http.text(malformed)).contains("'timeout' parameter must be a positive whole number of microseconds, got soon");
     }
 
     @Test

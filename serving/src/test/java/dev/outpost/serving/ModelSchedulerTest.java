@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -184,6 +185,47 @@ class ModelSchedulerTest {
                 .hasMessageContaining("never ran").hasMessageContaining("request-timeout is 100 ms");
         assertThat(time.pendingTasks()).as("nothing left to watch").isZero();
         release.countDown();
+    }
+
+    @Test
+    void aRequestMayAskForLessTimeThanTheModelGives_butNotForMore() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.builder().requestTimeout(Duration.ofSeconds(10)).build(), false);
+        ModelScheduler.Pending running = scheduler.submit("running", 1, null);
+        awaitRunning(1);
+        ModelScheduler.Pending modelsLimit = scheduler.submit("model's", 1, null, true, Optional.empty());
+        ModelScheduler.Pending longer = scheduler.submit("longer", 1, null, true, Optional.of(Duration.ofSeconds(60)));
+        ModelScheduler.Pending shorter = scheduler.submit("shorter", 1, null, true, Optional.of(Duration.ofMillis(200)));
+
+        time.advance(Duration.ofMillis(200));
+        assertThatThrownBy(() -> shorter.result.get(10, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("never ran").hasMessageContaining("the request's timeout parameter is 200000 us");
+        assertThat(List.of(running.result, modelsLimit.result, longer.result)).noneMatch(java.util.concurrent.Future::isDone);
+        assertThat(scheduler.queued()).isEqualTo(2);
+
+        time.advance(Duration.ofMillis(9800));
+        assertThatThrownBy(() -> longer.result.get(10, TimeUnit.SECONDS)).cause()
+                .hasMessageContaining("request-timeout is 10000 ms");
+        assertThat(modelsLimit.result).isCompletedExceptionally();
+        release.countDown();
+    }
+
+    @Test
+    void withoutAModelTimeout_theRequestsOwnStillApplies() throws Exception {
+        hold = true;
+        scheduler(ModelConfig.builder().requestTimeout(Duration.ZERO).build(), false);
+        scheduler.submit("running", 1, null);
+        awaitRunning(1);
+        ModelScheduler.Pending unlimited = scheduler.submit("unlimited", 1, null);
+        ModelScheduler.Pending limited = scheduler.submit("limited", 1, null, true, Optional.of(Duration.ofMillis(5)));
+        assertThat(time.pendingTasks()).isEqualTo(1);
+
+        time.advance(Duration.ofMillis(5));
+        assertThat(limited.result).isCompletedExceptionally();
+        assertThat(unlimited.result).isNotDone();
+        assertThat(time.pendingTasks()).as("nothing left to watch").isZero();
+        release.countDown();
+        assertThat(unlimited.result.get(10, TimeUnit.SECONDS)).isEqualTo("done unlimited");
     }
 
     @Test
