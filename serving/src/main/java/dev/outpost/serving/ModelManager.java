@@ -262,9 +262,14 @@ public final class ModelManager implements AutoCloseable {
      */
     void countRequest(String name, String version, String status) {
         NavigableMap<Long, Entry> versions = models.get(name);
-        boolean knownName = versions != null;
-        boolean knownVersion = knownName && version(versions, version) != null;
-        metrics.request(knownName ? name : "", knownVersion ? version : "", status);
+        if (versions == null || versions.isEmpty()) {
+            metrics.request("", "", status);
+            return;
+        }
+        // A request that named no version and failed before an answer said which version it got (a full
+        // queue, a bad tensor) counts under the version it was routed to, as its successes do.
+        Entry entry = version.isEmpty() ? resolve(name, "") : version(versions, version);
+        metrics.request(name, entry == null ? "" : entry.source().version(), status);
     }
 
     /** The cores shared by the model calls (tests, metrics). */

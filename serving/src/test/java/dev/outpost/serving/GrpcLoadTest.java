@@ -240,6 +240,6 @@ class GrpcLoadTest {
                 .build())).isInstanceOfSatisfying(StatusRuntimeException.class, error -> assertThat(error.getStatus()
                 .getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
         assertThat(models.metrics().scrape()).contains(
-                "outpost_requests_total{model=\"mnist\",version=\"\",status=\"INVALID_ARGUMENT\"} 1");
+                "outpost_requests_total{model=\"mnist\",version=\"1\",status=\"INVALID_ARGUMENT\"} 1");
     }
 }

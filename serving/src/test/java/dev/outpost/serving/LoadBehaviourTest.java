@@ -138,7 +138,7 @@ class LoadBehaviourTest {
         }
         assertThat(models.metrics().errors("queue_full")).isEqualTo(6);
         String metrics = Http.text(http.get("/metrics"));
-        assertThat(metrics).contains("outpost_requests_total{model=\"mnist\",version=\"\",status=\"503\"} 6",
+        assertThat(metrics).contains("outpost_requests_total{model=\"mnist\",version=\"1\",status=\"503\"} 6",
                 "outpost_requests_total{model=\"mnist\",version=\"1\",status=\"200\"} 3",
                 "outpost_errors_total{category=\"queue_full\"} 6");
     }
@@ -168,6 +168,24 @@ class LoadBehaviourTest {
                 .contains("outpost_batch_size_bucket{model=\"mnist\",version=\"1\",le=\"2\"} 0",
                         "outpost_batch_size_bucket{model=\"mnist\",version=\"1\",le=\"4\"} 1",
                         "outpost_batch_size_sum{model=\"mnist\",version=\"1\"} 4",
+                        "outpost_batch_size_count{model=\"mnist\",version=\"1\"} 1");
+    }
+
+    @Test
+    void preferredBatchSize_isDispatchedAtOnce_withoutWaitingForTheMaxBatch() throws Exception {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"), "max-batch-size=8",
+                "max-queue-delay-ms=600000", "preferred-batch-sizes=3");
+        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults());
+        Http http = start(models, false);
+        List<CompletableFuture<HttpResponse<byte[]>>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(send(http, digit(200 + i)));
+        }
+        for (CompletableFuture<HttpResponse<byte[]>> answer : answers) {
+            assertThat(answer.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+        assertThat(Http.text(http.get("/metrics"))).as("one call of 3 rows, though a batch of 8 could form in 10 minutes")
+                .contains("outpost_batch_size_sum{model=\"mnist\",version=\"1\"} 3",
                         "outpost_batch_size_count{model=\"mnist\",version=\"1\"} 1");
     }
 
