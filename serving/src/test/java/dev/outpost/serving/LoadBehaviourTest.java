@@ -225,7 +225,10 @@ class LoadBehaviourTest {
         assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<HttpResponse<byte[]>> patient = send(http, digit(1));
         CompletableFuture<HttpResponse<byte[]>> hurried = send(http, request(digit(2), ", \"timeout\": 250000"));
-        awaitTrue(() -> models.loaded("mnist", "").scheduler().queued() == 2, "two queued requests");
+        // the hurried request's timer is armed just after it is queued: wait for it too, or the advance
+        // below can come first and leave that timer armed for a moment already past, never run
+        awaitTrue(() -> models.loaded("mnist", "").scheduler().queued() == 2 && time.pendingTasks() == 2,
+                "two queued requests, and a timer for the hurried one besides the first request's");
 
         time.advance(Duration.ofMillis(250));
 
