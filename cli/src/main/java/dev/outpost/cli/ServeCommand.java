@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,7 +46,8 @@ import picocli.CommandLine.Spec;
             "  curl -s localhost:8000/v2/models/squeezenet1.0-fp32",
             "  curl -s --data-binary @cat.jpg -H 'Content-Type: image/jpeg' localhost:8000/v2/models/squeezenet1.0-fp32/classify",
             "",
-            "Exit status: 0 after a graceful shutdown, 1 failure (message on stderr), 2 usage error."
+            "Exit status: 143 after SIGTERM and 130 after Ctrl-C, once the drain is done (a signal's"
+                    + " conventional status), 1 failure (message on stderr), 2 usage error."
         })
 final class ServeCommand implements Callable<Integer> {
 
@@ -76,20 +76,35 @@ final class ServeCommand implements Callable<Integer> {
     String host;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.util.concurrent.ExecutionException {
         InferenceServer server = start(spec.commandLine().getOut());
-        CountDownLatch stopped = new CountDownLatch(1);
         PrintWriter out = spec.commandLine().getOut();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            out.println("Shutting down: refusing new requests, draining the running ones");
-            out.flush();
-            server.close();
-            out.println("Stopped");
-            out.flush();
-            stopped.countDown();
-        }, "outpost-serve-shutdown"));
-        stopped.await();
-        return 0;
+        int signal = awaitStopSignal().get();
+        out.println("Shutting down: refusing new requests, draining the running ones");
+        out.flush();
+        server.close();
+        out.println("Stopped");
+        out.flush();
+        return 128 + signal;
+    }
+
+    /**
+     * The number of the first SIGTERM or SIGINT. The signals are handled here rather than in a JVM
+     * shutdown hook: ONNX Runtime's Java API registers its own hook that releases the native
+     * environment, and hooks run concurrently, so a drain inside a hook had the runs it was waiting
+     * for crash the process (SIGSEGV in OrtSession.run). Handled here, the JVM only begins to shut
+     * down once {@link #call()} has drained and closed every session.
+     */
+    private static java.util.concurrent.CompletableFuture<Integer> awaitStopSignal() {
+        java.util.concurrent.CompletableFuture<Integer> stop = new java.util.concurrent.CompletableFuture<>();
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.complete(signal.getNumber()));
+            } catch (IllegalArgumentException e) {
+                // The JVM runs with -Xrs or the signal is not available here: it then ends the process as usual.
+            }
+        }
+        return stop;
     }
 
     /** Loads the models, starts listening and logs start-up times; the caller closes the server. */

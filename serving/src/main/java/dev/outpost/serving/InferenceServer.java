@@ -55,6 +55,14 @@ public final class InferenceServer implements AutoCloseable {
     private final WebServer server;
     private final io.grpc.Server grpc;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * REST inference and image requests between their arrival and their answer's last byte. The
+     * model queues draining is not enough: an answered request still has its response to encode and
+     * write, and stopping the listener then would cut it off (a real SIGTERM did, with three queued
+     * requests).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger answering = new java.util.concurrent.atomic.AtomicInteger();
+    private final CompletableFuture<Void> allAnswered = new CompletableFuture<>();
     private final CompletableFuture<Void> draining = new CompletableFuture<>();
 
     private InferenceServer(ModelManager models, ServerConfig config) {
@@ -147,12 +155,12 @@ public final class InferenceServer implements AutoCloseable {
                 .get("/v2/models/{name}/versions/{version}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
                 .get("/v2/models/{name}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
                 .get("/v2/models/{name}/versions/{version}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
-                .post("/v2/models/{name}/infer", this::infer)
-                .post("/v2/models/{name}/versions/{version}/infer", this::infer)
-                .post("/v2/models/{name}/classify", (req, res) -> image(req, res, false))
-                .post("/v2/models/{name}/versions/{version}/classify", (req, res) -> image(req, res, false))
-                .post("/v2/models/{name}/detect", (req, res) -> image(req, res, true))
-                .post("/v2/models/{name}/versions/{version}/detect", (req, res) -> image(req, res, true))
+                .post("/v2/models/{name}/infer", (req, res) -> answering(() -> infer(req, res)))
+                .post("/v2/models/{name}/versions/{version}/infer", (req, res) -> answering(() -> infer(req, res)))
+                .post("/v2/models/{name}/classify", (req, res) -> answering(() -> image(req, res, false)))
+                .post("/v2/models/{name}/versions/{version}/classify", (req, res) -> answering(() -> image(req, res, false)))
+                .post("/v2/models/{name}/detect", (req, res) -> answering(() -> image(req, res, true)))
+                .post("/v2/models/{name}/versions/{version}/detect", (req, res) -> answering(() -> image(req, res, true)))
                 .post("/v2/repository/index", (req, res) -> handle(res, () -> repositoryIndex(req, res)))
                 .post("/v2/repository/models/{name}/load", (req, res) -> handle(res, () -> load(req, res)))
                 .post("/v2/repository/models/{name}/unload", (req, res) -> handle(res, () -> {
@@ -160,6 +168,18 @@ public final class InferenceServer implements AutoCloseable {
                     models.unload(req.path().pathParameters().get("name"));
                     json(res, 200, "{}");
                 }));
+    }
+
+    /** Runs a handler that answers a request (its response sent when it returns), counted in {@link #answering}. */
+    private void answering(Runnable handler) {
+        answering.incrementAndGet();
+        try {
+            handler.run();
+        } finally {
+            if (answering.decrementAndGet() == 0 && closed.get()) {
+                allAnswered.complete(null);
+            }
+        }
     }
 
     private interface Action {
@@ -503,6 +523,17 @@ public final class InferenceServer implements AutoCloseable {
         draining.complete(null);
         try {
             drained.join();
+            if (answering.get() == 0) {
+                allAnswered.complete(null);
+            }
+            try {
+                allAnswered.get(models.drainTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+                LOG.log(System.Logger.Level.WARNING, answering.get() + " REST answers were still being written after "
+                        + "the drain timeout; stopping the listener cuts them off");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         } finally {
             try {
                 server.stop();

@@ -272,6 +272,11 @@ public final class ModelManager implements AutoCloseable {
         metrics.request(name, entry == null ? "" : entry.source().version(), status);
     }
 
+    /** How long a graceful shutdown waits for queued and running requests. */
+    Duration drainTimeout() {
+        return config.drainTimeout();
+    }
+
     /** The cores shared by the model calls (tests, metrics). */
     CoreShare coreShare() {
         return coreShare;
