@@ -34,8 +34,8 @@ import picocli.CommandLine.Spec;
                     + " layout: DIR/<model>/<version>/model.onnx, with an optional DIR/<model>/config.properties"
                     + " (max-queue-size, max-concurrent-runs, intra-op-threads, max-batch-size, max-queue-delay-ms,"
                     + " preferred-batch-sizes, request-timeout-ms). A model that fails to load is reported and"
-                    + " the server serves the others. Ctrl-C or SIGTERM shuts down gracefully (drains running"
-                    + " requests)."
+                    + " the server serves the others. Ctrl-C or SIGTERM shuts down gracefully: new requests get 503,"
+                    + " queued and running ones are answered (up to --drain-timeout)."
         },
         footer = {
             "",
@@ -74,6 +74,16 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
             description = "Address to listen on (default ${DEFAULT-VALUE}: this machine only).")
     String host;
+
+    @Option(names = "--max-request-size", paramLabel = "SIZE", defaultValue = "64MiB",
+            description = "Largest REST body or gRPC message accepted (default ${DEFAULT-VALUE}); a larger one gets"
+                    + " 413 or RESOURCE_EXHAUSTED without being read into memory. Units B, KiB, MiB, GiB.")
+    String maxRequestSize;
+
+    @Option(names = "--drain-timeout", paramLabel = "TIME", defaultValue = "30s",
+            description = "On SIGTERM or Ctrl-C, how long queued and running requests get to finish before the"
+                    + " server stops anyway (default ${DEFAULT-VALUE}; e.g. 500ms, 10s, 2m).")
+    String drainTimeout;
 
     @Override
     public Integer call() throws InterruptedException, java.util.concurrent.ExecutionException {
@@ -121,13 +131,15 @@ final class ServeCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--grpc-port must be within 0..65535, got " + grpcPort + " (--no-grpc turns gRPC off)");
         }
+        long maxBytes = maxRequestBytes();
+        ServingConfig serving = ServingConfig.defaults().withDrainTimeout(drain());
         // The JVM's start, not the process's: ./outpost execs java in the shell's process, whose start
         // would include the launcher's build of outpost.jar.
         Instant processStart = Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime());
         ModelManager manager;
         try {
             ModelRepository source = repository != null ? ModelRepository.of(repository) : ModelRepository.ofFiles(models);
-            manager = ModelManager.create(source, ServingConfig.defaults());
+            manager = ModelManager.create(source, serving);
         } catch (ServingException e) {
             throw new CliException(e.getMessage(), e);
         }
@@ -141,8 +153,8 @@ final class ServeCommand implements Callable<Integer> {
                     out.printf("FAILED to load %s version %s: %s%n", status.name(), status.version(), status.reason());
                 }
             }
-            InferenceServer server = listen(manager, new ServerConfig(host, httpPort,
-                    ServerConfig.defaults().maxRequestBytes(), noGrpc ? ServerConfig.GRPC_OFF : grpcPort));
+            InferenceServer server = listen(manager, new ServerConfig(host, httpPort, maxBytes,
+                    noGrpc ? ServerConfig.GRPC_OFF : grpcPort));
             long ready = statuses.stream().filter(ModelStatus::ready).count();
             out.printf("Serving %d of %d model versions on http://%s:%d (OIP v2 REST; /metrics)%s; process start to "
                     + "ready: %d ms%n", ready, statuses.size(), host, server.port(),
@@ -153,6 +165,28 @@ final class ServeCommand implements Callable<Integer> {
         } catch (RuntimeException e) {
             manager.close();
             throw e instanceof ServingException ? new CliException(e.getMessage(), e) : e;
+        }
+    }
+
+    private long maxRequestBytes() {
+        long bytes;
+        try {
+            bytes = Bytes.parse("--max-request-size", maxRequestSize);
+        } catch (CliException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (bytes < 1 || bytes > Integer.MAX_VALUE - 8) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-request-size must be within 1 B and "
+                    + (Integer.MAX_VALUE - 8) + " B (a body is read into one Java array), got " + maxRequestSize);
+        }
+        return bytes;
+    }
+
+    private Duration drain() {
+        try {
+            return BenchCommand.duration("--drain-timeout", drainTimeout);
+        } catch (dev.outpost.benchmark.BenchmarkException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

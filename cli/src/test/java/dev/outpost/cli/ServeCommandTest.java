@@ -102,6 +102,45 @@ class ServeCommandTest {
     }
 
     @Test
+    void maxRequestSize_limitsBodies_andBadSizesOrDrainTimesAreUsageErrors() throws Exception {
+        Path mnist = sharedModel("mnist_cnn_pytorch.onnx");
+        String body = "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[1,1,28,28],\"datatype\":\"FP32\","
+                + "\"data\":[" + String.join(",", java.util.Collections.nCopies(784, "0")) + "]}]}";
+        try (InferenceServer server = parsed("serve", mnist.toString(), "--http-port", "0", "--grpc-port", "0",
+                "--max-request-size", "1KiB", "--drain-timeout", "5s").start(new PrintWriter(new StringWriter(), true))) {
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                    "http://127.0.0.1:" + server.port() + "/v2/models/mnist_cnn_pytorch/infer"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(413);
+            assertThat(refused.body()).contains("the limit is 1024");
+        }
+
+        CliRun notASize = CliRun.run("serve", "a.onnx", "--max-request-size", "lots");
+        assertThat(notASize.exitCode()).isEqualTo(2);
+        assertThat(notASize.err()).contains("--max-request-size is 'lots'; expected a whole number of bytes with an"
+                + " optional unit B, KiB, MiB or GiB");
+        CliRun tooLarge = CliRun.run("serve", "a.onnx", "--max-request-size", "3GiB");
+        assertThat(tooLarge.exitCode()).isEqualTo(2);
+        assertThat(tooLarge.err()).contains("--max-request-size must be within 1 B and 2147483639 B", "got 3GiB");
+        CliRun badDrain = CliRun.run("serve", "a.onnx", "--drain-timeout", "soon");
+        assertThat(badDrain.exitCode()).isEqualTo(2);
+        assertThat(badDrain.err()).contains("--drain-timeout is 'soon'; expected a number with a unit ms, s or m");
+    }
+
+    @Test
+    void sizes_parseWithBinaryUnits_andRefuseOverflow() {
+        assertThat(Bytes.parse("--x", "1048576")).isEqualTo(1 << 20);
+        assertThat(Bytes.parse("--x", "64MiB")).isEqualTo(64L << 20);
+        assertThat(Bytes.parse("--x", "512 k")).isEqualTo(512L << 10);
+        assertThat(Bytes.parse("--x", "2G")).isEqualTo(2L << 30);
+        assertThat(Bytes.parse("--x", "7b")).isEqualTo(7);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bytes.parse("--x", "99999999999999999999GiB"))
+                .hasMessageContaining("too large");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Bytes.parse("--x", "1.5MiB"))
+                .hasMessageContaining("expected a whole number");
+    }
+
+    @Test
     @Timeout(60)
     void serve_onAPortInUse_failsWithTheAddressInsteadOfServingNothing() throws Exception {
         DemoModel.Files demo = DemoModel.writeTo(temp, "test");

@@ -31,4 +31,9 @@ public record ServingConfig(int cores, Duration drainTimeout, ModelConfig modelD
         return new ServingConfig(Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30),
                 ModelConfig.defaults());
     }
+
+    /** This config with another drain timeout. */
+    public ServingConfig withDrainTimeout(Duration timeout) {
+        return new ServingConfig(cores, timeout, modelDefaults);
+    }
 }
