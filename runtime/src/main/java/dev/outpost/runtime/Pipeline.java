@@ -207,6 +207,15 @@ public final class Pipeline {
      * @throws InferenceException PIPELINE when the declaration has no image input
      */
     public PipelineRun run(List<Image> images) {
+        return run(images, null);
+    }
+
+    /**
+     * Like {@link #run(List)}, stoppable from another thread: once {@code control} is cancelled the
+     * run throws {@link InferenceException} CANCELLED, before its next model call or inside it at
+     * ONNX Runtime's next operator. The caller owns and closes the control.
+     */
+    public PipelineRun run(List<Image> images, RunControl control) {
         ImagePreprocessor pre = requireImages();
         if (images.isEmpty()) {
             throw new InferenceException(InferenceException.Code.INVALID_ARGUMENT, "No images to run");
@@ -221,7 +230,9 @@ public final class Pipeline {
             long start = System.nanoTime();
             try (PreprocessedBatch input = pre.preprocess(chunk)) {
                 long preprocessed = System.nanoTime();
-                try (Outputs outputs = session.run(Map.of(input.inputName(), input.tensor()), requested())) {
+                Map<String, Tensor> feed = Map.of(input.inputName(), input.tensor());
+                try (Outputs outputs = control == null ? session.run(feed, requested())
+                        : session.run(feed, requested(), control)) {
                     long inferred = System.nanoTime();
                     predictions.addAll(postprocess(outputs, input.transforms()));
                     postNanos += System.nanoTime() - inferred;

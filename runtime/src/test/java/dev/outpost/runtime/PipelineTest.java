@@ -127,6 +127,23 @@ class PipelineTest {
     }
 
     @Test
+    void a_run_given_a_cancelled_control_stops_with_cancelled_and_an_active_control_changes_nothing() {
+        Path model = TestFixtures.model("mnist_cnn_pytorch.onnx");
+        try (ModelSession session = engine.open(model)) {
+            Pipeline pipeline = Pipeline.create(session, Pipeline.declaredFor(model, session));
+            try (RunControl active = session.newRunControl("kept")) {
+                assertThat(topClasses(pipeline.run(digits, active))).isEqualTo(labels());
+            }
+            try (RunControl cancelled = session.newRunControl("dropped")) {
+                cancelled.cancel();
+                assertThatThrownBy(() -> pipeline.run(digits, cancelled)).isInstanceOfSatisfying(
+                        InferenceException.class,
+                        error -> assertThat(error.code()).isEqualTo(InferenceException.Code.CANCELLED));
+            }
+        }
+    }
+
+    @Test
     void raw_tensor_outputs_of_a_batch_are_split_per_image() {
         Path model = TestFixtures.model("mnist_cnn_pytorch.onnx");
         try (ModelSession session = engine.open(model)) {

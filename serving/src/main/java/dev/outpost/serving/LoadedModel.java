@@ -211,7 +211,9 @@ final class LoadedModel implements AutoCloseable {
         beforeRun.run();
         if (batch.getFirst().work instanceof ImageWork images) {
             ModelScheduler.Pending pending = batch.getFirst();
-            pending.result.complete(runGuarded(() -> pipeline.orElseThrow().run(images.images())));
+            try (RunControl control = cancellableRun(List.of(pending))) {
+                pending.result.complete(runGuarded(() -> pipeline.orElseThrow().run(images.images(), control)));
+            }
             return;
         }
         if (batch.size() > 1) {

@@ -213,6 +213,32 @@ class LoadBehaviourTest {
         assertThat(time.isClosed()).isFalse();
     }
 
+    @Test
+    void requestTimeout_anImageRequestThatTimesOut_stopsItsPipelineRun() throws Exception {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
+                "request-timeout-ms=500");
+        ManualTime time = new ManualTime();
+        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+        Http http = start(models, true);
+        java.awt.image.BufferedImage digit = new java.awt.image.BufferedImage(28, 28,
+                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        assertThat(javax.imageio.ImageIO.write(digit, "png", png)).isTrue();
+        CompletableFuture<HttpResponse<byte[]>> classify = CompletableFuture.supplyAsync(
+                () -> http.post("/v2/models/mnist/classify", png.toByteArray(), "image/png"), clients);
+        assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).as("the image's run started").isTrue();
+
+        time.advance(Duration.ofMillis(500));
+        // The image runs on the handler's own thread, so its answer is written once the held run returns.
+        release.countDown();
+
+        HttpResponse<byte[]> timedOut = classify.get(20, TimeUnit.SECONDS);
+        assertThat(timedOut.statusCode()).isEqualTo(504);
+        assertThat(Http.text(timedOut)).contains("was still running; request-timeout is 500 ms");
+        assertThat(Http.text(http.get("/metrics"))).as("the pipeline's model call was stopped, not run for nobody")
+                .contains("outpost_model_runs_stopped_total{model=\"mnist\",version=\"1\"} 1");
+    }
+
     /** Triton's clients send infer(..., timeout=us) as the request parameter "timeout", in microseconds. */
     @Test
     void tritonsTimeoutParameter_limitsThatRequestOnly_andAMalformedOneIs400() throws Exception {
