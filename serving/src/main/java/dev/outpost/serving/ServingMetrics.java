@@ -129,6 +129,13 @@ final class ServingMetrics {
             sample(out, "process_resident_memory_bytes", "", rss);
         }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        long nativeBytes = ProcessMemory.nativeBytes();
+        if (nativeBytes >= 0) {
+            header(out, "outpost_native_memory_bytes", "gauge", "Resident memory outside the Java heap that no file "
+                    + "backs (anonymous mappings of /proc/self/smaps less the heap's): ONNX Runtime's arenas and "
+                    + "weights, direct buffers, thread stacks, malloc, JVM metaspace and code.");
+            sample(out, "outpost_native_memory_bytes", "", nativeBytes);
+        }
         header(out, "jvm_memory_used_bytes", "gauge", "JVM heap and non-heap memory in use.");
         sample(out, "jvm_memory_used_bytes", labels("area", "heap"), memory.getHeapMemoryUsage().getUsed());
         sample(out, "jvm_memory_used_bytes", labels("area", "nonheap"), memory.getNonHeapMemoryUsage().getUsed());

@@ -328,8 +328,18 @@ class LoadBehaviourTest {
                 "jvm_memory_used_bytes{area=\"heap\"} ", "jvm_buffer_memory_used_bytes{pool=\"direct\"} ");
         if (java.nio.file.Files.isReadable(Path.of("/proc/self/status"))) {
             assertThat(text).containsPattern("process_resident_memory_bytes [1-9][0-9]+\n");
+            long resident = gauge(text, "process_resident_memory_bytes");
+            long nativeBytes = gauge(text, "outpost_native_memory_bytes");
+            assertThat(nativeBytes).as("native memory holds at least the loaded ONNX Runtime library and model")
+                    .isGreaterThan(1 << 20).isLessThan(resident);
         }
         assertThat(text.lines().filter(line -> !line.startsWith("#") && !line.isBlank()))
                 .allMatch(line -> line.matches("[a-z_]+(\\{[^}]*\\})? [-+0-9.EInfNa]+"), "name{labels} value");
+    }
+
+    private static long gauge(String metrics, String name) {
+        return metrics.lines().filter(line -> line.startsWith(name + " ")).findFirst()
+                .map(line -> (long) Double.parseDouble(line.substring(name.length() + 1)))
+                .orElseThrow(() -> new AssertionError("no " + name + " in /metrics"));
     }
 }
