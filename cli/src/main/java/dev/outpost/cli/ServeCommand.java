@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
                     + " (max-queue-size, max-concurrent-runs, intra-op-threads, max-batch-size, max-queue-delay-ms,"
                     + " preferred-batch-sizes, request-timeout-ms). A model that fails to load is reported and"
                     + " the server serves the others. Ctrl-C or SIGTERM shuts down gracefully: new requests get 503,"
-                    + " queued and running ones are answered (up to --drain-timeout)."
+                    + " queued and running ones are answered (up to --drain-timeout). A second Ctrl-C or SIGTERM"
+                    + " during the drain stops the process at once, leaving what was still running unanswered."
         },
         footer = {
             "",
@@ -89,7 +90,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException, java.util.concurrent.ExecutionException {
         InferenceServer server = start(spec.commandLine().getOut());
         PrintWriter out = spec.commandLine().getOut();
-        int signal = awaitStopSignal().get();
+        int signal = awaitStopSignal(out).get();
         out.println("Shutting down: refusing new requests, draining the running ones");
         out.flush();
         server.close();
@@ -103,13 +104,20 @@ final class ServeCommand implements Callable<Integer> {
      * shutdown hook: ONNX Runtime's Java API registers its own hook that releases the native
      * environment, and hooks run concurrently, so a drain inside a hook had the runs it was waiting
      * for crash the process (SIGSEGV in OrtSession.run). Handled here, the JVM only begins to shut
-     * down once {@link #call()} has drained and closed every session.
+     * down once {@link #call()} has drained and closed every session. A second signal halts the JVM
+     * at once, running no hooks (ONNX Runtime's would release the environment under running calls).
      */
-    private static java.util.concurrent.CompletableFuture<Integer> awaitStopSignal() {
+    private static java.util.concurrent.CompletableFuture<Integer> awaitStopSignal(PrintWriter out) {
         java.util.concurrent.CompletableFuture<Integer> stop = new java.util.concurrent.CompletableFuture<>();
         for (String name : List.of("TERM", "INT")) {
             try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stop.complete(signal.getNumber()));
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> {
+                    if (!stop.complete(signal.getNumber())) {
+                        out.println("Second SIG" + signal.getName() + ": stopping now, without finishing the drain");
+                        out.flush();
+                        Runtime.getRuntime().halt(128 + signal.getNumber());
+                    }
+                });
             } catch (IllegalArgumentException e) {
                 // The JVM runs with -Xrs or the signal is not available here: it then ends the process as usual.
             }

@@ -3,10 +3,14 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.testing.SharedFixtures;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code outpost serve} as a real process stopped by SIGTERM: the requests it holds are answered
  * before it exits. They are held deterministically: a batching model whose queue delay is ten
- * minutes keeps three requests queued until the drain dispatches them.
+ * minutes keeps three requests queued until the drain dispatches them. A second SIGTERM during a
+ * drain stops the process at once.
  */
 class ServeProcessTest {
 
@@ -37,13 +42,8 @@ class ServeProcessTest {
         Files.copy(SharedFixtures.model("mnist_cnn_pytorch.onnx"), version.resolve("model.onnx"));
         Files.writeString(temp.resolve("repo/digits/config.properties"),
                 "max-batch-size=64\nmax-queue-delay-ms=600000\n");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                OutpostCli.class.getName(), "serve", "--repository", temp.resolve("repo").toString(),
-                "--http-port", "0", "--grpc-port", "0");
         Path log = temp.resolve("serve.log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        process.getOutputStream().close();
+        Process process = serve(log, "--repository", temp.resolve("repo").toString(), "--grpc-port", "0");
         int port = awaitReady(process, log);
         try {
             String base = "http://127.0.0.1:" + port;
@@ -78,6 +78,61 @@ class ServeProcessTest {
             assertThat(output).contains("Shutting down: refusing new requests, draining the running ones", "Stopped");
         } finally {
             process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void aSecondSigterm_duringTheDrain_stopsAtOnce() throws Exception {
+        Path log = temp.resolve("serve.log");
+        Process process = serve(log, SharedFixtures.model("mnist_cnn_pytorch.onnx").toString(), "--no-grpc",
+                "--drain-timeout", "10m");
+        int port = awaitReady(process, log);
+        try (Socket upload = new Socket("127.0.0.1", port)) {
+            upload.setSoTimeout(60_000);
+            OutputStream body = upload.getOutputStream();
+            body.write(("POST /v2/models/mnist_cnn_pytorch/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            body.flush();
+            byte[] interim = new byte[25];
+            assertThat(upload.getInputStream().readNBytes(interim, 0, interim.length)).isEqualTo(interim.length);
+            assertThat(new String(interim, StandardCharsets.US_ASCII))
+                    .as("100 Continue: the handler is reading the body, so the drain waits for its answer")
+                    .isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            body.write("{\"inputs\": [".getBytes(StandardCharsets.US_ASCII));
+            body.flush();
+
+            process.destroy();
+            awaitLine(process, log, "Shutting down: refusing new requests, draining the running ones");
+            assertThat(process.isAlive()).as("draining: a request body is still arriving").isTrue();
+            process.destroy();
+
+            assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("exited on the second SIGTERM").isTrue();
+            assertThat(process.exitValue()).isEqualTo(143);
+            assertThat(Files.readAllLines(log)).contains("Second SIGTERM: stopping now, without finishing the drain")
+                    .doesNotContain("Stopped");
+        } finally {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Starts {@code outpost serve ARGS --http-port 0} as a child JVM writing to {@code log}. */
+    private static Process serve(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                OutpostCli.class.getName(), "serve", "--http-port", "0"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        process.getOutputStream().close();
+        return process;
+    }
+
+    /** Waits until {@code log} holds {@code line}. */
+    private static void awaitLine(Process process, Path log, String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.readAllLines(log).contains(line)) {
+            assertThat(System.nanoTime()).as("'%s' within 60 s: %s", line, Files.readString(log)).isLessThan(deadline);
+            assertThat(process.waitFor(10, TimeUnit.MILLISECONDS)).as("exited before '%s'", line).isFalse();
         }
     }
 
