@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
         name = "serve",
         sortOptions = false,
         description = {
-            "Serve models over the Open Inference Protocol v2: REST (KServe v2 / Triton, with binary tensors)"
+            "Serve models over the Open Inference Protocol v2: REST (KServe v2 / Triton, with binary tensors and"
+                    + " gzip or deflate bodies)"
                     + " and the KServe v2 GRPCInferenceService, with dynamic batching, bounded queues"
                     + " (503 + Retry-After or RESOURCE_EXHAUSTED when full) and Prometheus /metrics.",
             "",

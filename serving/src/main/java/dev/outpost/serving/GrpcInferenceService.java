@@ -23,6 +23,7 @@ import dev.outpost.serving.proto.GrpcService.ServerReadyResponse;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
@@ -86,6 +87,32 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         }
     };
 
+    /** A ModelInfer message as received: its bytes, or why they could not be read. */
+    record Received(byte[] bytes, Status failure) {
+    }
+
+    /**
+     * {@link #BYTES} for the server: a message that cannot be read becomes a {@link Received} with its
+     * failure, answered by the service with the OIP error, where an exception thrown here would reach
+     * the client as UNKNOWN. Reading fails when a compressed message expands past the size limit
+     * (grpc-java counts the decompressed bytes) or does not decompress.
+     */
+    static final MethodDescriptor.Marshaller<Received> RECEIVED = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(Received value) {
+            return BYTES.stream(value.bytes());
+        }
+
+        @Override
+        public Received parse(InputStream stream) {
+            try {
+                return new Received(BYTES.parse(stream), null);
+            } catch (StatusRuntimeException e) {
+                return new Received(new byte[0], e.getStatus());
+            }
+        }
+    };
+
     /**
      * The service to register: the generated one, except that ModelInfer takes the message's bytes and
      * parses them here. Bytes that are no ModelInferRequest then get INVALID_ARGUMENT naming the
@@ -100,8 +127,16 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
         generated.getMethods().stream()
                 .filter(method -> !method.getMethodDescriptor().getFullMethodName().equals(infer.getFullMethodName()))
                 .forEach(builder::addMethod);
-        builder.addMethod(infer.toBuilder(BYTES, infer.getResponseMarshaller()).build(),
-                ServerCalls.asyncUnaryCall((byte[] bytes, StreamObserver<ModelInferResponse> answer) -> {
+        builder.addMethod(infer.toBuilder(RECEIVED, infer.getResponseMarshaller()).build(),
+                ServerCalls.asyncUnaryCall((Received received, StreamObserver<ModelInferResponse> answer) -> {
+                    if (received.failure() != null) {
+                        fail(answer, "", "", new ServingException(received.failure().getCode()
+                                == Status.Code.RESOURCE_EXHAUSTED ? ServingException.Code.PAYLOAD_TOO_LARGE
+                                : ServingException.Code.INVALID_REQUEST, "The request message could not be read: "
+                                + received.failure().getDescription()));
+                        return;
+                    }
+                    byte[] bytes = received.bytes();
                     ModelInferRequest message;
                     try {
                         // Aliasing: raw_input_contents stay views of these bytes instead of copies.

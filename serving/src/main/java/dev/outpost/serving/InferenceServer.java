@@ -9,6 +9,7 @@ import dev.outpost.runtime.PipelineRun;
 import dev.outpost.runtime.Prediction;
 import dev.outpost.runtime.TensorSpec;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderName;
 import io.helidon.http.Status;
@@ -21,6 +22,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -73,6 +75,9 @@ public final class InferenceServer implements AutoCloseable {
                 .port(config.port())
                 .writeBufferSize(WRITE_BUFFER_BYTES)
                 .connectionOptions(socket -> socket.tcpNoDelay(true))
+                .contentEncoding(HttpCompression.context())
+                .directHandlers(handlers -> handlers.addHandler(DirectHandler.EventType.BAD_REQUEST,
+                        new TransportErrors()))
                 .shutdownHook(false)
                 .routing(this::routes)
                 .build()
@@ -88,6 +93,8 @@ public final class InferenceServer implements AutoCloseable {
             this.grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.grpcPort()))
                     .directExecutor()
                     .maxInboundMessageSize((int) config.maxRequestBytes())
+                    .decompressorRegistry(GrpcCompression.decompressors())
+                    .compressorRegistry(GrpcCompression.compressors())
                     .addService(new GrpcInferenceService(models, () -> !closed.get()).definition())
                     .build()
                     .start();
@@ -236,10 +243,67 @@ public final class InferenceServer implements AutoCloseable {
         return req.path().pathParameters().first("version").orElse("");
     }
 
+    /**
+     * Answers a request Helidon refused before routing (a malformed request line or header, an unknown
+     * Content-Encoding) with the OIP error body instead of an empty one. Helidon passes on only the
+     * messages it marks safe for HTML pages, and none for an unknown Content-Encoding, so that one is
+     * named here from the request's headers.
+     */
+    private static final class TransportErrors implements DirectHandler {
+
+        @Override
+        public TransportResponse handle(TransportRequest request, EventType event, Status status,
+                io.helidon.http.ServerResponseHeaders headers, Throwable thrown) {
+            return handle(request, event, status, headers, thrown.getMessage());
+        }
+
+        @Override
+        public TransportResponse handle(TransportRequest request, EventType event, Status status,
+                io.helidon.http.ServerResponseHeaders headers, Throwable thrown, System.Logger logger) {
+            return handle(request, event, status, headers, thrown.getMessage());
+        }
+
+        @Override
+        public TransportResponse handle(TransportRequest request, EventType event, Status status,
+                io.helidon.http.ServerResponseHeaders headers, String message) {
+            String detail = message == null || message.isBlank() ? status.reasonPhrase() : message;
+            String coding = request.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null);
+            if (HttpCompression.encoded(coding) && !HttpCompression.CODINGS.contains(coding.trim().toLowerCase(Locale.ROOT))) {
+                detail = "Unsupported Content-Encoding '" + coding + "'; this server decodes "
+                        + String.join(", ", HttpCompression.CODINGS) + " and identity";
+            }
+            return TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, JSON)
+                    .entity(OipEncoder.error(detail))
+                    .keepAlive(false)
+                    .build();
+        }
+    }
+
     private byte[] body(ServerRequest req) throws IOException {
         OptionalLong length = req.headers().contentLength();
         if (length.isPresent() && length.getAsLong() > config.maxRequestBytes()) {
             throw tooLarge(length.getAsLong());
+        }
+        String coding = req.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null);
+        if (HttpCompression.encoded(coding)) {
+            // Content-Length counts the compressed bytes; what comes out is bounded by the size limit instead.
+            try (InputStream in = req.content().inputStream()) {
+                byte[] data = in.readNBytes((int) config.maxRequestBytes() + 1);
+                if (data.length > config.maxRequestBytes()) {
+                    throw new ServingException(ServingException.Code.PAYLOAD_TOO_LARGE, "The request body, decoded "
+                            + "from " + coding + ", has more than " + config.maxRequestBytes() + " bytes; the limit is "
+                            + config.maxRequestBytes());
+                }
+                return data;
+            } catch (IOException | java.io.UncheckedIOException e) {
+                IOException cause = e instanceof java.io.UncheckedIOException unchecked ? unchecked.getCause()
+                        : (IOException) e;
+                throw new ServingException(ServingException.Code.INVALID_REQUEST, "The request body could not be "
+                        + "decoded as " + coding + " (its Content-Encoding): " + cause.getMessage());
+            }
         }
         try (InputStream in = req.content().inputStream()) {
             if (length.isPresent()) {

@@ -26,8 +26,13 @@ final class GrpcClient implements AutoCloseable {
     }
 
     static GrpcClient to(InferenceServer server) {
+        return to(server, GrpcCompression.compressors());
+    }
+
+    /** A client whose {@code withCompression} names are looked up in {@code compressors}. */
+    static GrpcClient to(InferenceServer server, io.grpc.CompressorRegistry compressors) {
         return new GrpcClient(NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build());
+                .maxInboundMessageSize(64 << 20).compressorRegistry(compressors).build());
     }
 
     GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub blocking() {

@@ -152,6 +152,64 @@ class GrpcServiceTest {
                 "Input3", pixels, new long[] {1, 1, 28, 28}, "Plus214_Output_0"));
     }
 
+    /** Triton's gRPC client: {@code infer(..., compression_algorithm="gzip" | "deflate")} compresses the message. */
+    @Test
+    void mnist_compressedMessages_gzipAndDeflate_giveTheSameAnswer() {
+        float[] pixels = random(6, 28 * 28, 255f);
+        float[] expected = expected("mnist_cntk.onnx", "Input3", pixels, new long[] {1, 1, 28, 28}, "Plus214_Output_0");
+        for (String coding : List.of("gzip", "deflate")) {
+            ModelInferResponse response = client.blocking().withCompression(coding).modelInfer(GrpcClient.rawFp32(
+                    "mnist_cntk", "Input3", pixels, 1, 1, 28, 28).build());
+            assertThat(GrpcClient.floats(response.getRawOutputContents(0))).as(coding).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void aCompressedMessage_isLimitedByItsDecompressedSize() throws InterruptedException {
+        ModelManager models = ModelManager.create(ModelRepository.ofFiles(List.of(SharedModels.model("mnist_cntk.onnx"))),
+                ServingConfig.defaults());
+        models.loadAll();
+        try (InferenceServer small = InferenceServer.start(models, ServerConfig.defaults().withPort(0).withGrpcPort(0)
+                .withMaxRequestBytes(64 * 1024));
+             GrpcClient smallClient = GrpcClient.to(small)) {
+            ModelInferRequest bomb = GrpcClient.rawFp32("mnist_cntk", "Input3", new float[1 << 20], 1, 1, 1024, 1024)
+                    .build();
+            assertThat(bomb.getSerializedSize()).isGreaterThan(4 << 20);
+            assertStatus(() -> smallClient.blocking().withCompression("deflate").modelInfer(bomb),
+                    Status.Code.RESOURCE_EXHAUSTED, "The request message could not be read: ", "65536");
+            try (GrpcClient broken = brokenDeflate(small)) {
+                assertStatus(() -> broken.blocking().withCompression("deflate").modelInfer(GrpcClient.rawFp32(
+                        "mnist_cntk", "Input3", new float[784], 1, 1, 28, 28).build()), Status.Code.INVALID_ARGUMENT,
+                        "The request message could not be read: ");
+            }
+            ModelInferResponse fine = smallClient.blocking().withCompression("deflate").modelInfer(GrpcClient.rawFp32(
+                    "mnist_cntk", "Input3", new float[784], 1, 1, 28, 28).build());
+            assertThat(fine.getRawOutputContentsCount()).as("the server keeps serving").isEqualTo(1);
+        }
+    }
+
+    /** A client whose "deflate" sends bytes that are not zlib data. */
+    private static GrpcClient brokenDeflate(InferenceServer target) {
+        io.grpc.CompressorRegistry registry = io.grpc.CompressorRegistry.newEmptyInstance();
+        registry.register(new io.grpc.Compressor() {
+            @Override
+            public String getMessageEncoding() {
+                return "deflate";
+            }
+
+            @Override
+            public java.io.OutputStream compress(java.io.OutputStream os) {
+                return new java.io.FilterOutputStream(os) {
+                    @Override
+                    public void write(int b) throws java.io.IOException {
+                        out.write(b ^ 0x5a);
+                    }
+                };
+            }
+        });
+        return GrpcClient.to(target, registry);
+    }
+
     @Test
     void mnist_typedFp32Contents_giveTheSameAnswerAsRaw() {
         float[] pixels = random(5, 28 * 28, 255f);

@@ -58,6 +58,38 @@ class RestErrorsTest {
     }
 
     @Test
+    void compressedBodies_thatAreUnknownCorruptOrTooLargeOnceDecoded_are4xx_andTheServerKeepsServing() throws Exception {
+        String request = "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[1,1,28,28],\"datatype\":\"FP32\","
+                + "\"data\":[" + zeros(784) + "]}]}";
+        byte[] gzipped = gzip(request.getBytes(StandardCharsets.UTF_8));
+
+        assertError(http.post(MNIST, request.getBytes(StandardCharsets.UTF_8), "application/json", "Content-Encoding",
+                "br"), 400, "Unsupported Content-Encoding 'br'; this server decodes gzip, x-gzip, deflate and identity");
+        assertError(http.post(MNIST, request.getBytes(StandardCharsets.UTF_8), "application/json", "Content-Encoding",
+                "gzip"), 400, "could not be decoded as gzip (its Content-Encoding): Not in GZIP format");
+        assertError(http.post(MNIST, Arrays.copyOf(gzipped, gzipped.length / 2), "application/json", "Content-Encoding",
+                "gzip"), 400, "could not be decoded as gzip (its Content-Encoding): Unexpected end of ZLIB input stream");
+        byte[] bomb = gzip(new byte[16 * 1024 * 1024]);
+        assertThat(bomb.length).as("small enough to pass the 64 KiB limit compressed").isLessThan(64 * 1024);
+        assertError(http.post(MNIST, bomb, "application/json", "Content-Encoding", "gzip"), 413,
+                "The request body, decoded from gzip, has more than 65536 bytes; the limit is 65536");
+
+        for (String coding : java.util.List.of("gzip", "x-gzip", "GZIP")) {
+            HttpResponse<byte[]> answer = http.post(MNIST, gzipped, "application/json", "Content-Encoding", coding);
+            assertThat(answer.statusCode()).as(coding + ": " + Http.text(answer)).isEqualTo(200);
+            assertThat(Http.text(answer)).as("not compressed: the client did not ask").contains("\"output_probs\"");
+        }
+    }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gzip = new java.util.zip.GZIPOutputStream(out)) {
+            gzip.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void everyRefusal_isCountedOnceUnderItsCategory() {
         ServingMetrics metrics = server.models().metrics();
         java.util.Map<String, Long> before = new java.util.HashMap<>();

@@ -83,6 +83,15 @@ class TritonCompatibilityTest {
         }
     }
 
+    /** The values as JSON numbers, as Python's json.dumps (", ") or a compact writer (",") separates them. */
+    private static String joined(float[] values, String separator) {
+        StringBuilder out = new StringBuilder();
+        for (float value : values) {
+            out.append(out.isEmpty() ? "" : separator).append(value);
+        }
+        return out.toString();
+    }
+
     private static byte[] concat(byte[] first, byte[] second) {
         byte[] all = new byte[first.length + second.length];
         System.arraycopy(first, 0, all, 0, first.length);
@@ -116,10 +125,7 @@ class TritonCompatibilityTest {
     @Test
     void mnist_jsonTensors_withoutOutputsListed_comeBackInBinary_asTritonsClientAsks() {
         float[] pixels = random(3, 28 * 28, 255f);
-        StringBuilder data = new StringBuilder();
-        for (float pixel : pixels) {
-            data.append(data.isEmpty() ? "" : ", ").append(pixel);
-        }
+        String data = joined(pixels, ", ");
         // No outputs listed: Triton's client adds "binary_data_output": true to the request parameters.
         String json = "{\"inputs\": [{\"name\": \"Input3\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
                 + "\"data\": [" + data + "]}], \"parameters\": {\"binary_data_output\": true}}";
@@ -133,13 +139,70 @@ class TritonCompatibilityTest {
                 "Plus214_Output_0"));
     }
 
+    /**
+     * {@code infer(..., request_compression_algorithm="gzip", response_compression_algorithm="gzip")}:
+     * the client gzips the whole body (JSON and binary; Inference-Header-Content-Length still counts the
+     * uncompressed JSON) and asks for a gzipped answer with Accept-Encoding.
+     */
+    @Test
+    void squeezenet_gzippedBinaryRequest_andGzippedAnswer_asTritonsClientCompressesThem() throws Exception {
+        float[] pixels = random(8, 3 * 224 * 224, 2f);
+        String json = "{\"inputs\": [{\"name\": \"data_0\", \"shape\": [1, 3, 224, 224], \"datatype\": \"FP32\", "
+                + "\"parameters\": {\"binary_data_size\": " + pixels.length * 4 + "}}], "
+                + "\"outputs\": [{\"name\": \"softmaxout_1\", \"parameters\": {\"binary_data\": true}}]}";
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream gzipped = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream out = new java.util.zip.GZIPOutputStream(gzipped)) {
+            out.write(concat(header, littleEndian(pixels)));
+        }
+
+        HttpResponse<byte[]> response = http.post("/v2/models/squeezenet1.0-fp32/infer", gzipped.toByteArray(), null,
+                "Inference-Header-Content-Length", String.valueOf(header.length), "Content-Encoding", "gzip",
+                "Accept-Encoding", "gzip");
+
+        assertThat(response.statusCode()).as(Http.text(response)).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        byte[] body;
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(response.body()))) {
+            body = in.readAllBytes();
+        }
+        int jsonLength = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        assertThat(new String(body, 0, jsonLength, StandardCharsets.UTF_8)).contains("\"binary_data_size\":4000");
+        assertThat(body.length - jsonLength).isEqualTo(4000);
+        assertThat(floats(body, jsonLength, 1000)).containsExactly(expected(SharedModels.model("squeezenet1.0-fp32.onnx"),
+                "data_0", pixels, new long[] {1, 3, 224, 224}, "softmaxout_1"));
+    }
+
+    /** {@code request_compression_algorithm="deflate"}: Python's zlib.compress, the zlib format HTTP calls deflate. */
+    @Test
+    void mnist_deflatedJsonRequest_andDeflatedAnswer() throws Exception {
+        float[] pixels = random(5, 28 * 28, 255f);
+        String data = joined(pixels, ", ");
+        String json = "{\"inputs\": [{\"name\": \"Input3\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", "
+                + "\"data\": [" + data + "]}], \"parameters\": {\"binary_data_output\": true}}";
+        java.io.ByteArrayOutputStream deflated = new java.io.ByteArrayOutputStream();
+        try (var out = new java.util.zip.DeflaterOutputStream(deflated)) {
+            out.write(json.getBytes(StandardCharsets.UTF_8));
+        }
+
+        HttpResponse<byte[]> response = http.post("/v2/models/mnist_cntk/infer", deflated.toByteArray(),
+                "application/json", "Content-Encoding", "deflate", "Accept-Encoding", "deflate");
+
+        assertThat(response.statusCode()).as(Http.text(response)).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Encoding")).hasValue("deflate");
+        byte[] body;
+        try (var in = new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(response.body()))) {
+            body = in.readAllBytes();
+        }
+        int jsonLength = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        assertThat(floats(body, jsonLength, 10)).containsExactly(expected(SharedModels.model("mnist_cntk.onnx"),
+                "Input3", pixels, new long[] {1, 1, 28, 28}, "Plus214_Output_0"));
+    }
+
     @Test
     void mnist_jsonOutputs_whenBinaryIsNotAsked() {
         float[] pixels = random(4, 28 * 28, 255f);
-        StringBuilder data = new StringBuilder();
-        for (float pixel : pixels) {
-            data.append(data.isEmpty() ? "" : ",").append(pixel);
-        }
+        String data = joined(pixels, ",");
         String json = "{\"inputs\":[{\"name\":\"Input3\",\"shape\":[1,1,28,28],\"datatype\":\"FP32\",\"data\":[" + data
                 + "]}],\"outputs\":[{\"name\":\"Plus214_Output_0\",\"parameters\":{\"binary_data\":false}}]}";
 
