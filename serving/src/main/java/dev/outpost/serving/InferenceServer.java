@@ -160,6 +160,8 @@ public final class InferenceServer implements AutoCloseable {
                 })
                 .get("/v2/models/{name}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
                 .get("/v2/models/{name}/versions/{version}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
+                .get("/v2/models/{name}/config", (req, res) -> handle(res, () -> modelConfig(req, res)))
+                .get("/v2/models/{name}/versions/{version}/config", (req, res) -> handle(res, () -> modelConfig(req, res)))
                 .get("/v2/models/{name}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
                 .get("/v2/models/{name}/versions/{version}/ready", (req, res) -> handle(res, () -> modelReady(req, res)))
                 .post("/v2/models/{name}/infer", (req, res) -> answering(() -> infer(req, res)))
@@ -474,6 +476,7 @@ public final class InferenceServer implements AutoCloseable {
             out.writeArrayFieldStart("extensions");
             out.writeString("binary_tensor_data");
             out.writeString("model_repository");
+            out.writeString("model_configuration");
             out.writeEndArray();
             out.writeEndObject();
         }
@@ -512,6 +515,76 @@ public final class InferenceServer implements AutoCloseable {
             out.writeEndObject();
         }
         send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    /**
+     * Triton's model configuration extension ({@code tritonclient}'s {@code get_model_config}; Triton's
+     * perf_analyzer reads the batch size and inputs there, not tried here): the served settings in
+     * Triton's JSON form.
+     * With dynamic batching, {@code max_batch_size} is the largest batch and {@code dims} leave out the
+     * batch dimension, as in Triton; without it, {@code max_batch_size} is 0 and {@code dims} are the
+     * model's whole shapes. Concurrent runs are the instance count; intra-op threads are the ONNX
+     * Runtime backend's {@code intra_op_thread_count} parameter.
+     */
+    private void modelConfig(ServerRequest req, ServerResponse res) throws IOException {
+        LoadedModel model = models.loaded(req.path().pathParameters().get("name"), version(req));
+        ModelConfig config = model.config();
+        boolean batching = model.batching();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            out.writeStartObject();
+            out.writeStringField("name", model.source().name());
+            out.writeStringField("platform", "onnxruntime_onnx");
+            out.writeStringField("backend", "onnxruntime");
+            out.writeNumberField("max_batch_size", batching ? config.maxBatchSize() : 0);
+            tritonTensors(out, "input", model.session().inputs(), batching);
+            tritonTensors(out, "output", model.session().outputs(), batching);
+            if (batching) {
+                out.writeObjectFieldStart("dynamic_batching");
+                out.writeArrayFieldStart("preferred_batch_size");
+                for (int size : config.preferredBatchSizes()) {
+                    out.writeNumber(size);
+                }
+                out.writeEndArray();
+                out.writeNumberField("max_queue_delay_microseconds", config.maxQueueDelay().toNanos() / 1000);
+                out.writeEndObject();
+            }
+            out.writeArrayFieldStart("instance_group");
+            out.writeStartObject();
+            out.writeStringField("name", model.source().name());
+            out.writeStringField("kind", "KIND_CPU");
+            out.writeNumberField("count", config.maxConcurrentRuns());
+            out.writeEndObject();
+            out.writeEndArray();
+            out.writeStringField("default_model_filename", ModelRepository.MODEL_FILE);
+            out.writeObjectFieldStart("parameters");
+            out.writeObjectFieldStart("intra_op_thread_count");
+            out.writeStringField("string_value", String.valueOf(model.threadsPerCall()));
+            out.writeEndObject();
+            out.writeEndObject();
+            out.writeEndObject();
+        }
+        send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    /** Tensors as Triton's configuration lists them: TYPE_ names, dims without the batch dimension when batching. */
+    private static void tritonTensors(JsonGenerator out, String field, List<TensorSpec> specs, boolean batching)
+            throws IOException {
+        out.writeArrayFieldStart(field);
+        for (TensorSpec spec : specs) {
+            out.writeStartObject();
+            out.writeStringField("name", spec.name());
+            out.writeStringField("data_type", spec.type() == dev.outpost.runtime.DType.STRING ? "TYPE_STRING"
+                    : "TYPE_" + spec.type().oipName());
+            out.writeArrayFieldStart("dims");
+            List<Long> shape = spec.shape();
+            for (long dim : batching ? shape.subList(1, shape.size()) : shape) {
+                out.writeNumber(dim < 0 ? -1 : dim);
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        out.writeEndArray();
     }
 
     private static void tensors(JsonGenerator out, String field, List<TensorSpec> specs) throws IOException {

@@ -93,6 +93,14 @@ final class LoadedModel implements AutoCloseable {
         return scheduler.batching();
     }
 
+    ModelConfig config() {
+        return scheduler.config();
+    }
+
+    int threadsPerCall() {
+        return scheduler.threadsPerCall();
+    }
+
     Optional<Pipeline> pipeline() {
         return pipeline;
     }

@@ -255,6 +255,16 @@ final class ModelScheduler implements AutoCloseable {
         return inlineCarriers.tryAcquire() ? Inline.ON_CARRIER : Inline.NO;
     }
 
+    /** The model's settings. */
+    ModelConfig config() {
+        return config;
+    }
+
+    /** The intra-op threads of one call. */
+    int threadsPerCall() {
+        return threadsPerCall;
+    }
+
     /** Requests waiting to run. */
     int queued() {
         synchronized (lock) {
