@@ -82,7 +82,8 @@ final class RestFuzzer {
             Map.entry(4, this::unknownName),
             Map.entry(6, this::image),
             Map.entry(8, this::otherEndpoint),
-            Map.entry(1, this::tooLarge));
+            Map.entry(1, this::tooLarge),
+            Map.entry(4, this::compressed));
 
     /**
      * @param samples the valid inputs
@@ -99,7 +100,7 @@ final class RestFuzzer {
     /**
      * The next call: 20 % valid inference requests, 28 % JSON-level mutations, 18 % byte-level, 6 %
      * header-level, 9 % garbage bodies, 4 % unknown models and versions, 6 % image endpoints, 8 % other
-     * endpoints, 1 % bodies over the size limit.
+     * endpoints, 1 % bodies over the size limit (of 104: 4 more are compressed bodies).
      */
     Call next(Random random) {
         return Fuzzing.weighted(random, makers);
@@ -356,6 +357,54 @@ final class RestFuzzer {
         };
         return new Call("bytes " + what + " of " + base.kind(), base.method(), base.path(), body, base.contentType(),
                 base.headers(), Call.ANY, null, false, null);
+    }
+
+    // ---- compressed bodies -----------------------------------------------------------------------
+
+    /**
+     * A valid request compressed as Triton's HTTP client does (gzip, or zlib as "deflate"): intact, it
+     * must get the same answer; with its compressed bytes damaged or truncated, or named with another
+     * or an unknown coding, any 4xx with an OIP error body.
+     */
+    private Call compressed(Random random) {
+        Call base = anyValid(random);
+        String coding = pick(random, List.of("gzip", "x-gzip", "deflate"));
+        byte[] body = compress(coding, base.body());
+        String damage = switch (random.nextInt(6)) {
+            case 0 -> {
+                body = Arrays.copyOf(body, random.nextInt(body.length));
+                yield "truncated";
+            }
+            case 1 -> {
+                body = body.clone();
+                for (int i = 0, changes = 1 + random.nextInt(4); i < changes; i++) {
+                    body[random.nextInt(body.length)] = (byte) random.nextInt(256);
+                }
+                yield "random-bytes";
+            }
+            case 2 -> {
+                coding = pick(random, List.of("br", "zstd", "compress", "gzip, gzip", "identity", "GZIP ", "deflate;q=1"));
+                yield "named " + coding;
+            }
+            default -> "intact";
+        };
+        List<String> headers = new ArrayList<>(base.headers());
+        headers.addAll(List.of("Content-Encoding", coding));
+        boolean intact = damage.equals("intact");
+        return new Call(coding + " " + damage + " " + base.kind(), base.method(), base.path(), body,
+                base.contentType(), headers, intact ? base.status() : Call.ANY, intact ? base.sample() : null,
+                base.binaryOut(), null);
+    }
+
+    private static byte[] compress(String coding, byte[] data) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.io.OutputStream stream = coding.equals("deflate") ? new java.util.zip.DeflaterOutputStream(out)
+                : new java.util.zip.GZIPOutputStream(out)) {
+            stream.write(data);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     // ---- header mutations ------------------------------------------------------------------------
