@@ -244,7 +244,10 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
             }
             try (response) {
                 models.preprocessed(name, response.version(), preprocessing);
+                java.time.Instant encoding = models.clock().instant();
                 ModelInferResponse encoded = GrpcCodec.encode(response);
+                models.postprocessed(name, response.version(),
+                        java.time.Duration.between(encoding, models.clock().instant()));
                 answer.onNext(encoded);
                 answer.onCompleted();
                 models.countRequest(name, response.version(), "OK");

@@ -158,6 +158,10 @@ public final class InferenceServer implements AutoCloseable {
                     res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     res.send(models.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 })
+                // Before /v2/models/{name}: as in Triton, "stats" here is the extension, not a model.
+                .get("/v2/models/stats", (req, res) -> handle(res, () -> statistics(req, res)))
+                .get("/v2/models/{name}/stats", (req, res) -> handle(res, () -> statistics(req, res)))
+                .get("/v2/models/{name}/versions/{version}/stats", (req, res) -> handle(res, () -> statistics(req, res)))
                 .get("/v2/models/{name}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
                 .get("/v2/models/{name}/versions/{version}", (req, res) -> handle(res, () -> modelMetadata(req, res)))
                 .get("/v2/models/{name}/config", (req, res) -> handle(res, () -> modelConfig(req, res)))
@@ -356,7 +360,10 @@ public final class InferenceServer implements AutoCloseable {
                 try (InferenceResponse response = await(future)) {
                     answered[0] = response.version();
                     models.preprocessed(name, response.version(), decodeTime);
+                    java.time.Instant encoding = models.clock().instant();
                     OipEncoder.Encoded encoded = OipEncoder.encode(response, decoded);
+                    models.postprocessed(name, response.version(),
+                            java.time.Duration.between(encoding, models.clock().instant()));
                     if (encoded.binary()) {
                         res.header(INFERENCE_HEADER, String.valueOf(encoded.jsonLength()));
                         send(res, 200, encoded.body(), "application/octet-stream");
@@ -417,7 +424,12 @@ public final class InferenceServer implements AutoCloseable {
             }
             PipelineRun run = await(models.predict(name, version, List.of(image)));
             models.preprocessed(name, modelStatus.version(), decodeTime.plus(run.preprocess()));
-            send(res, 200, predictionJson(modelStatus, run, image), JSON);
+            java.time.Instant encoding = models.clock().instant();
+            byte[] answer = predictionJson(modelStatus, run, image);
+            // The pipeline's own postprocessing (softmax, NMS) is part of answering too.
+            models.postprocessed(name, modelStatus.version(),
+                    run.postprocess().plus(java.time.Duration.between(encoding, models.clock().instant())));
+            send(res, 200, answer, JSON);
         });
         models.countRequest(name, answered[0], String.valueOf(status));
     }
@@ -477,6 +489,7 @@ public final class InferenceServer implements AutoCloseable {
             out.writeString("binary_tensor_data");
             out.writeString("model_repository");
             out.writeString("model_configuration");
+            out.writeString("statistics");
             out.writeEndArray();
             out.writeEndObject();
         }
@@ -565,6 +578,72 @@ public final class InferenceServer implements AutoCloseable {
             out.writeEndObject();
         }
         send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    /**
+     * Triton's statistics extension ({@code tritonclient}'s {@code get_inference_statistics}): per model
+     * version, requests that succeeded and failed with their total time, and the time requests spent
+     * queued (every accepted request, those that timed out there too), then, for those answered,
+     * having their inputs decoded (compute_input), in model calls (compute_infer, counted per call) and
+     * having their answers encoded (compute_output); inference_count is rows computed and execution_count
+     * model calls, so their ratio is the mean batch. There is no response cache, so its counts are 0.
+     * Per-batch-size figures are not kept: batch_stats is empty.
+     */
+    private void statistics(ServerRequest req, ServerResponse res) throws IOException {
+        String name = req.path().pathParameters().first("name").orElse("");
+        String version = version(req);
+        if (!name.isEmpty()) {
+            models.status(name, version); // 404 for an unknown name or version
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator out = OipEncoder.generator(bytes)) {
+            out.writeStartObject();
+            out.writeArrayFieldStart("model_stats");
+            for (ModelStatus each : models.index()) {
+                if ((!name.isEmpty() && !each.name().equals(name)) || (!version.isEmpty()
+                        && !each.version().equals(models.status(name, version).version()))) {
+                    continue;
+                }
+                var metrics = models.metrics().existing(each.name(), each.version());
+                out.writeStartObject();
+                out.writeStringField("name", each.name());
+                out.writeStringField("version", each.version());
+                out.writeNumberField("last_inference", metrics.map(m -> m.lastSuccessMillis).orElse(0L));
+                out.writeNumberField("inference_count", metrics.map(m -> Math.round(m.batch.sum())).orElse(0L));
+                out.writeNumberField("execution_count", metrics.map(m -> m.batch.count()).orElse(0L));
+                out.writeObjectFieldStart("inference_stats");
+                duration(out, "success", metrics.map(m -> m.succeeded.sum()).orElse(0L),
+                        metrics.map(m -> m.succeededSeconds.sum()).orElse(0.0));
+                duration(out, "fail", metrics.map(m -> m.failed.sum()).orElse(0L),
+                        metrics.map(m -> m.failedSeconds.sum()).orElse(0.0));
+                histogram(out, "queue", metrics.map(m -> m.queue));
+                histogram(out, "compute_input", metrics.map(m -> m.preprocess));
+                histogram(out, "compute_infer", metrics.map(m -> m.compute));
+                histogram(out, "compute_output", metrics.map(m -> m.postprocess));
+                duration(out, "cache_hit", 0, 0);
+                duration(out, "cache_miss", 0, 0);
+                out.writeEndObject();
+                out.writeArrayFieldStart("batch_stats");
+                out.writeEndArray();
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeEndObject();
+        }
+        send(res, 200, bytes.toByteArray(), JSON);
+    }
+
+    private static void histogram(JsonGenerator out, String field, java.util.Optional<Histogram> histogram)
+            throws IOException {
+        duration(out, field, histogram.map(Histogram::count).orElse(0L), histogram.map(Histogram::sum).orElse(0.0));
+    }
+
+    /** Triton's {"count": n, "ns": total}. */
+    private static void duration(JsonGenerator out, String field, long count, double seconds) throws IOException {
+        out.writeObjectFieldStart(field);
+        out.writeNumberField("count", count);
+        out.writeNumberField("ns", Math.round(seconds * 1e9));
+        out.writeEndObject();
     }
 
     /** Tensors as Triton's configuration lists them: TYPE_ names, dims without the batch dimension when batching. */

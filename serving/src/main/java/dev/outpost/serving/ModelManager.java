@@ -231,7 +231,17 @@ public final class ModelManager implements AutoCloseable {
         modelMetrics.inFlight.incrementAndGet();
         future.whenComplete((value, error) -> {
             modelMetrics.inFlight.decrementAndGet();
-            modelMetrics.total.observe(ServingMetrics.seconds(Duration.between(start, clock.instant())));
+            Instant end = clock.instant();
+            double seconds = ServingMetrics.seconds(Duration.between(start, end));
+            modelMetrics.total.observe(seconds);
+            if (error == null) {
+                modelMetrics.succeeded.increment();
+                modelMetrics.succeededSeconds.add(seconds);
+                modelMetrics.lastSuccessMillis = end.toEpochMilli();
+            } else {
+                modelMetrics.failed.increment();
+                modelMetrics.failedSeconds.add(seconds);
+            }
         });
         return future;
     }
@@ -253,6 +263,11 @@ public final class ModelManager implements AutoCloseable {
     /** Records how long turning an answered request into model inputs took, under its model and served version. */
     void preprocessed(String model, String version, Duration time) {
         metrics.model(model, version).preprocess.observe(ServingMetrics.seconds(time));
+    }
+
+    /** Records the time a transport took to encode a served version's answer. */
+    void postprocessed(String model, String version, Duration time) {
+        metrics.model(model, version).postprocess.observe(ServingMetrics.seconds(time));
     }
 
     /**

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The server's metrics, written as Prometheus text by {@link #scrape()}: requests by model, version
- * and status; queue, preprocessing, compute and total latency histograms; batch sizes; in-flight requests; errors
+ * and status; queue, preprocessing, compute, postprocessing and total latency histograms; batch sizes; in-flight requests; errors
  * by category; model load times; process memory.
  *
  * <p>Thread-safe; recording is lock-free.
@@ -27,6 +27,16 @@ final class ServingMetrics {
         final Histogram preprocess = new Histogram(Histogram.SECONDS);
         final Histogram compute = new Histogram(Histogram.SECONDS);
         final Histogram total = new Histogram(Histogram.SECONDS);
+        /** Turning a response into the transport's answer: encoding its tensors (JSON, binary or protobuf). */
+        final Histogram postprocess = new Histogram(Histogram.SECONDS);
+        /** Requests answered with outputs, and their total time. */
+        final LongAdder succeeded = new LongAdder();
+        final java.util.concurrent.atomic.DoubleAdder succeededSeconds = new java.util.concurrent.atomic.DoubleAdder();
+        /** Requests that failed after they were accepted (timed out, cancelled, failed in the model), and their time. */
+        final LongAdder failed = new LongAdder();
+        final java.util.concurrent.atomic.DoubleAdder failedSeconds = new java.util.concurrent.atomic.DoubleAdder();
+        /** When the last request was answered with outputs, in milliseconds since the epoch; 0 before. */
+        volatile long lastSuccessMillis;
         final Histogram batch = new Histogram(Histogram.BATCH);
         final AtomicLong inFlight = new AtomicLong();
         /** Model calls stopped inside ONNX Runtime because every request they served had timed out or was cancelled. */
@@ -41,6 +51,11 @@ final class ServingMetrics {
     /** The metrics of one model version (created on first use). */
     ModelMetrics model(String model, String version) {
         return models.computeIfAbsent(labels("model", model, "version", version), key -> new ModelMetrics());
+    }
+
+    /** The metrics of one model version, if any were recorded (creates none). */
+    java.util.Optional<ModelMetrics> existing(String model, String version) {
+        return java.util.Optional.ofNullable(models.get(labels("model", model, "version", version)));
     }
 
     /** Counts a finished request with its transport status (e.g. the HTTP status code). */
@@ -96,6 +111,8 @@ final class ServingMetrics {
                 + " tensors (JSON, binary or protobuf), or decoding and preprocessing its image.", m -> m.preprocess);
         histograms(out, "outpost_request_compute_seconds", "Time of the model call that answered a request.",
                 m -> m.compute);
+        histograms(out, "outpost_request_postprocess_seconds", "Time turning a model's outputs into the answer:"
+                + " encoding its tensors (JSON, binary or protobuf).", m -> m.postprocess);
         histograms(out, "outpost_request_total_seconds", "Time from accepting a request to its answer.", m -> m.total);
         histograms(out, "outpost_batch_size", "Rows per model call (dynamic batching).", m -> m.batch);
         header(out, "outpost_inflight_requests", "gauge", "Requests accepted and not yet answered.");

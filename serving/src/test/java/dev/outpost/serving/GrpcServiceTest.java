@@ -123,6 +123,7 @@ class GrpcServiceTest {
     void squeezenet_rawContents_equalInProcessOutputs_andEchoTheId() {
         float[] pixels = random(7, 3 * 224 * 224, 2f);
         long decodedBefore = server.models().metrics().model("squeezenet1.0-fp32", "1").preprocess.count();
+        long encodedBefore = server.models().metrics().model("squeezenet1.0-fp32", "1").postprocess.count();
         ModelInferResponse response = client.blocking().modelInfer(GrpcClient.rawFp32("squeezenet1.0-fp32", "data_0",
                 pixels, 1, 3, 224, 224).setId("req-42")
                 .putParameters("priority", InferParameter.newBuilder().setInt64Param(0).build()).build());
@@ -137,6 +138,8 @@ class GrpcServiceTest {
                 "squeezenet1.0-fp32.onnx", "data_0", pixels, new long[] {1, 3, 224, 224}, "softmaxout_1"));
         assertThat(server.models().metrics().model("squeezenet1.0-fp32", "1").preprocess.count())
                 .as("decoding the message into tensors is timed under the served version").isEqualTo(decodedBefore + 1);
+        assertThat(server.models().metrics().model("squeezenet1.0-fp32", "1").postprocess.count())
+                .as("and so is encoding the answer").isEqualTo(encodedBefore + 1);
     }
 
     @Test

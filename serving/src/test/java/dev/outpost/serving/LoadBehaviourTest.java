@@ -310,7 +310,7 @@ class LoadBehaviourTest {
                 assertThat(type).startsWith("text/plain; version=0.0.4"));
         String text = Http.text(response);
         for (String family : List.of("outpost_request_queue_seconds", "outpost_request_preprocess_seconds",
-                "outpost_request_compute_seconds", "outpost_request_total_seconds")) {
+                "outpost_request_compute_seconds", "outpost_request_postprocess_seconds", "outpost_request_total_seconds")) {
             assertThat(text).contains("# HELP " + family + " ", "# TYPE " + family + " histogram",
                     family + "_bucket{model=\"mnist\",version=\"1\",le=\"+Inf\"} 3",
                     family + "_count{model=\"mnist\",version=\"1\"} 3", family + "_sum{model=\"mnist\",version=\"1\"} ");

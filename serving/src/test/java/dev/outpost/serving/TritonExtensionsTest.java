@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Triton's model configuration extension ({@code GET /v2/models/NAME/config}, tritonclient's
- * {@code get_model_config}): the served settings in Triton's JSON form.
+ * Triton's HTTP extensions beyond the Open Inference Protocol: model configuration ({@code GET
+ * /v2/models/NAME/config}, tritonclient's {@code get_model_config}) and statistics ({@code GET
+ * /v2/models[/NAME[/versions/V]]/stats}, {@code get_inference_statistics}), in Triton's JSON form.
  */
-class TritonModelConfigTest {
+class TritonExtensionsTest {
 
     private static InferenceServer server;
     private static Http http;
@@ -74,7 +75,7 @@ class TritonModelConfigTest {
     @Test
     void theServerMetadata_listsTheExtension() {
         assertThat(Http.text(http.get("/v2"))).contains("\"extensions\":[\"binary_tensor_data\",\"model_repository\","
-                + "\"model_configuration\"]");
+                + "\"model_configuration\",\"statistics\"]");
     }
 
     @Test
@@ -87,5 +88,41 @@ class TritonModelConfigTest {
         HttpResponse<byte[]> broken = http.get("/v2/models/broken/config");
         assertThat(broken.statusCode()).isEqualTo(503);
         assertThat(Http.text(broken)).contains("Model broken version 1 is FAILED");
+    }
+
+    @Test
+    void statistics_countWhatTheModelServed_inTritonsForm() {
+        String before = Http.text(http.get("/v2/models/squeezenet/stats"));
+        assertThat(before).isEqualTo("{\"model_stats\":[{\"name\":\"squeezenet\",\"version\":\"3\",\"last_inference\":0,"
+                + "\"inference_count\":0,\"execution_count\":0,\"inference_stats\":{\"success\":{\"count\":0,\"ns\":0},"
+                + "\"fail\":{\"count\":0,\"ns\":0},\"queue\":{\"count\":0,\"ns\":0},\"compute_input\":{\"count\":0,"
+                + "\"ns\":0},\"compute_infer\":{\"count\":0,\"ns\":0},\"compute_output\":{\"count\":0,\"ns\":0},"
+                + "\"cache_hit\":{\"count\":0,\"ns\":0},\"cache_miss\":{\"count\":0,\"ns\":0}},\"batch_stats\":[]}]}");
+        long start = System.currentTimeMillis();
+        String zeros = String.join(",", java.util.Collections.nCopies(784, "0"));
+        String request = "{\"inputs\":[{\"name\":\"input_image\",\"shape\":[2,1,28,28],\"datatype\":\"FP32\","
+                + "\"data\":[" + zeros + "," + zeros + "]}]";
+        for (int i = 0; i < 2; i++) {
+            assertThat(http.post("/v2/models/digits/infer", request + "}").statusCode()).isEqualTo(200);
+        }
+        // A request that may take 1 microsecond waits for its batch (5 ms delay) and times out.
+        assertThat(http.post("/v2/models/digits/infer", request + ",\"parameters\":{\"timeout\":1}}").statusCode())
+                .isEqualTo(504);
+
+        String stats = Http.text(http.get("/v2/models/digits/versions/1/stats"));
+
+        // Three requests waited in the queue; the two that ran had their inputs decoded, computed and encoded.
+
+        assertThat(stats).contains("\"name\":\"digits\",\"version\":\"1\"", "\"inference_count\":4,",
+                "\"execution_count\":2,", "\"success\":{\"count\":2,", "\"fail\":{\"count\":1,",
+                "\"queue\":{\"count\":3,", "\"compute_input\":{\"count\":2,", "\"compute_infer\":{\"count\":2,",
+                "\"compute_output\":{\"count\":2,", "\"batch_stats\":[]");
+        assertThat(stats).doesNotContain("\"compute_infer\":{\"count\":2,\"ns\":0}");
+        long last = Long.parseLong(stats.replaceAll(".*\"last_inference\":(\\d+).*", "$1"));
+        assertThat(last).as("when the last success was answered").isBetween(start, System.currentTimeMillis());
+        assertThat(Http.text(http.get("/v2/models/stats"))).contains("\"name\":\"broken\"", "\"name\":\"digits\"",
+                "\"name\":\"squeezenet\"");
+        assertThat(http.get("/v2/models/nope/stats").statusCode()).isEqualTo(404);
+        assertThat(http.get("/v2/models/digits/versions/7/stats").statusCode()).isEqualTo(404);
     }
 }
