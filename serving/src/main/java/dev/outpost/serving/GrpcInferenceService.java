@@ -2,12 +2,15 @@ package dev.outpost.serving;
 
 import dev.outpost.runtime.TensorSpec;
 import dev.outpost.serving.proto.GRPCInferenceServiceGrpc;
+import dev.outpost.serving.proto.GrpcService.InferStatistics;
 import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
 import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
 import dev.outpost.serving.proto.GrpcService.ModelMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ModelMetadataResponse;
 import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
 import dev.outpost.serving.proto.GrpcService.ModelReadyResponse;
+import dev.outpost.serving.proto.GrpcService.ModelStatisticsRequest;
+import dev.outpost.serving.proto.GrpcService.ModelStatisticsResponse;
 import dev.outpost.serving.proto.GrpcService.RepositoryIndexRequest;
 import dev.outpost.serving.proto.GrpcService.RepositoryIndexResponse;
 import dev.outpost.serving.proto.GrpcService.RepositoryModelLoadRequest;
@@ -20,6 +23,7 @@ import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
 import dev.outpost.serving.proto.GrpcService.ServerReadyRequest;
 import dev.outpost.serving.proto.GrpcService.ServerReadyResponse;
+import dev.outpost.serving.proto.GrpcService.StatisticDuration;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -179,6 +183,7 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 .setName("outpost")
                 .setVersion(InferenceServer.versionOfThisModule())
                 .addExtensions("model_repository")
+                .addExtensions("statistics")
                 .build());
     }
 
@@ -255,6 +260,35 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                 fail(answer, name, response.version(), e);
             }
         });
+    }
+
+    @Override
+    public void modelStatistics(ModelStatisticsRequest request, StreamObserver<ModelStatisticsResponse> answer) {
+        reply(answer, () -> {
+            ModelStatisticsResponse.Builder builder = ModelStatisticsResponse.newBuilder();
+            for (ModelStatistics each : models.statistics(request.getName(), request.getVersion())) {
+                builder.addModelStats(dev.outpost.serving.proto.GrpcService.ModelStatistics.newBuilder()
+                        .setName(each.name())
+                        .setVersion(each.version())
+                        .setLastInference(each.lastInferenceMillis())
+                        .setInferenceCount(each.inferenceCount())
+                        .setExecutionCount(each.executionCount())
+                        .setInferenceStats(InferStatistics.newBuilder()
+                                .setSuccess(duration(each.success()))
+                                .setFail(duration(each.fail()))
+                                .setQueue(duration(each.queue()))
+                                .setComputeInput(duration(each.computeInput()))
+                                .setComputeInfer(duration(each.computeInfer()))
+                                .setComputeOutput(duration(each.computeOutput()))
+                                .setCacheHit(duration(ModelStatistics.Stat.NONE))
+                                .setCacheMiss(duration(ModelStatistics.Stat.NONE))));
+            }
+            return builder.build();
+        });
+    }
+
+    private static StatisticDuration duration(ModelStatistics.Stat stat) {
+        return StatisticDuration.newBuilder().setCount(stat.count()).setNs(stat.nanos()).build();
     }
 
     @Override

@@ -581,47 +581,33 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * Triton's statistics extension ({@code tritonclient}'s {@code get_inference_statistics}): per model
-     * version, requests that succeeded and failed with their total time, and the time requests spent
-     * queued (every accepted request, those that timed out there too), then, for those answered,
-     * having their inputs decoded (compute_input), in model calls (compute_infer, counted per call) and
-     * having their answers encoded (compute_output); inference_count is rows computed and execution_count
-     * model calls, so their ratio is the mean batch. There is no response cache, so its counts are 0.
-     * Per-batch-size figures are not kept: batch_stats is empty.
+     * Triton's statistics extension ({@code tritonclient}'s {@code get_inference_statistics}); see
+     * {@link ModelStatistics}. There is no response cache, so its counts are 0; per-batch-size figures
+     * are not kept, so batch_stats is empty.
      */
     private void statistics(ServerRequest req, ServerResponse res) throws IOException {
-        String name = req.path().pathParameters().first("name").orElse("");
-        String version = version(req);
-        if (!name.isEmpty()) {
-            models.status(name, version); // 404 for an unknown name or version
-        }
+        List<ModelStatistics> statistics = models.statistics(req.path().pathParameters().first("name").orElse(""),
+                version(req));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (JsonGenerator out = OipEncoder.generator(bytes)) {
             out.writeStartObject();
             out.writeArrayFieldStart("model_stats");
-            for (ModelStatus each : models.index()) {
-                if ((!name.isEmpty() && !each.name().equals(name)) || (!version.isEmpty()
-                        && !each.version().equals(models.status(name, version).version()))) {
-                    continue;
-                }
-                var metrics = models.metrics().existing(each.name(), each.version());
+            for (ModelStatistics each : statistics) {
                 out.writeStartObject();
                 out.writeStringField("name", each.name());
                 out.writeStringField("version", each.version());
-                out.writeNumberField("last_inference", metrics.map(m -> m.lastSuccessMillis).orElse(0L));
-                out.writeNumberField("inference_count", metrics.map(m -> Math.round(m.batch.sum())).orElse(0L));
-                out.writeNumberField("execution_count", metrics.map(m -> m.batch.count()).orElse(0L));
+                out.writeNumberField("last_inference", each.lastInferenceMillis());
+                out.writeNumberField("inference_count", each.inferenceCount());
+                out.writeNumberField("execution_count", each.executionCount());
                 out.writeObjectFieldStart("inference_stats");
-                duration(out, "success", metrics.map(m -> m.succeeded.sum()).orElse(0L),
-                        metrics.map(m -> m.succeededSeconds.sum()).orElse(0.0));
-                duration(out, "fail", metrics.map(m -> m.failed.sum()).orElse(0L),
-                        metrics.map(m -> m.failedSeconds.sum()).orElse(0.0));
-                histogram(out, "queue", metrics.map(m -> m.queue));
-                histogram(out, "compute_input", metrics.map(m -> m.preprocess));
-                histogram(out, "compute_infer", metrics.map(m -> m.compute));
-                histogram(out, "compute_output", metrics.map(m -> m.postprocess));
-                duration(out, "cache_hit", 0, 0);
-                duration(out, "cache_miss", 0, 0);
+                duration(out, "success", each.success());
+                duration(out, "fail", each.fail());
+                duration(out, "queue", each.queue());
+                duration(out, "compute_input", each.computeInput());
+                duration(out, "compute_infer", each.computeInfer());
+                duration(out, "compute_output", each.computeOutput());
+                duration(out, "cache_hit", ModelStatistics.Stat.NONE);
+                duration(out, "cache_miss", ModelStatistics.Stat.NONE);
                 out.writeEndObject();
                 out.writeArrayFieldStart("batch_stats");
                 out.writeEndArray();
@@ -633,16 +619,11 @@ public final class InferenceServer implements AutoCloseable {
         send(res, 200, bytes.toByteArray(), JSON);
     }
 
-    private static void histogram(JsonGenerator out, String field, java.util.Optional<Histogram> histogram)
-            throws IOException {
-        duration(out, field, histogram.map(Histogram::count).orElse(0L), histogram.map(Histogram::sum).orElse(0.0));
-    }
-
     /** Triton's {"count": n, "ns": total}. */
-    private static void duration(JsonGenerator out, String field, long count, double seconds) throws IOException {
+    private static void duration(JsonGenerator out, String field, ModelStatistics.Stat stat) throws IOException {
         out.writeObjectFieldStart(field);
-        out.writeNumberField("count", count);
-        out.writeNumberField("ns", Math.round(seconds * 1e9));
+        out.writeNumberField("count", stat.count());
+        out.writeNumberField("ns", stat.nanos());
         out.writeEndObject();
     }
 

@@ -265,6 +265,29 @@ public final class ModelManager implements AutoCloseable {
         metrics.model(model, version).preprocess.observe(ServingMetrics.seconds(time));
     }
 
+    /**
+     * What each version has served (Triton's statistics extension): every model's versions when
+     * {@code name} is empty, a model's versions when {@code version} is empty, else that version.
+     *
+     * @throws ServingException MODEL_NOT_FOUND for an unknown name or version
+     */
+    List<ModelStatistics> statistics(String name, String version) {
+        String only = "";
+        if (!name.isEmpty()) {
+            Entry entry = resolve(name, version);
+            only = version.isEmpty() ? "" : entry.source().version();
+        }
+        List<ModelStatistics> all = new ArrayList<>();
+        for (ModelStatus each : index()) {
+            if ((name.isEmpty() || each.name().equals(name)) && (only.isEmpty() || each.version().equals(only))) {
+                all.add(metrics.existing(each.name(), each.version())
+                        .map(m -> ModelStatistics.of(each.name(), each.version(), m))
+                        .orElseGet(() -> ModelStatistics.none(each.name(), each.version())));
+            }
+        }
+        return all;
+    }
+
     /** Records the time a transport took to encode a served version's answer. */
     void postprocessed(String model, String version, Duration time) {
         metrics.model(model, version).postprocess.observe(ServingMetrics.seconds(time));

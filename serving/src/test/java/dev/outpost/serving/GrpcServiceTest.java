@@ -9,12 +9,15 @@ import dev.outpost.runtime.ModelSession;
 import dev.outpost.runtime.Outputs;
 import dev.outpost.runtime.Tensor;
 import dev.outpost.serving.proto.GrpcService.InferParameter;
+import dev.outpost.serving.proto.GrpcService.InferStatistics;
 import dev.outpost.serving.proto.GrpcService.InferTensorContents;
 import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
 import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
 import dev.outpost.serving.proto.GrpcService.ModelMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ModelMetadataResponse;
 import dev.outpost.serving.proto.GrpcService.ModelReadyRequest;
+import dev.outpost.serving.proto.GrpcService.ModelStatisticsRequest;
+import dev.outpost.serving.proto.GrpcService.ModelStatisticsResponse;
 import dev.outpost.serving.proto.GrpcService.ServerLiveRequest;
 import dev.outpost.serving.proto.GrpcService.ServerMetadataRequest;
 import dev.outpost.serving.proto.GrpcService.ServerMetadataResponse;
@@ -95,7 +98,7 @@ class GrpcServiceTest {
         ServerMetadataResponse metadata = client.blocking().serverMetadata(ServerMetadataRequest.getDefaultInstance());
         assertThat(metadata.getName()).isEqualTo("outpost");
         assertThat(metadata.getVersion()).isNotBlank();
-        assertThat(metadata.getExtensionsList()).contains("model_repository");
+        assertThat(metadata.getExtensionsList()).contains("model_repository", "statistics");
     }
 
     @Test
@@ -189,6 +192,39 @@ class GrpcServiceTest {
                     "mnist_cntk", "Input3", new float[784], 1, 1, 28, 28).build());
             assertThat(fine.getRawOutputContentsCount()).as("the server keeps serving").isEqualTo(1);
         }
+    }
+
+    /** Triton's statistics extension over gRPC ({@code tritonclient.grpc}'s {@code get_inference_statistics}). */
+    @Test
+    void modelStatistics_countWhatAVersionServed() {
+        ModelStatisticsResponse before = client.blocking().modelStatistics(ModelStatisticsRequest.newBuilder()
+                .setName("mnist_cntk").setVersion("1").build());
+        float[] pixels = random(9, 28 * 28, 255f);
+        for (int i = 0; i < 2; i++) {
+            client.blocking().modelInfer(GrpcClient.rawFp32("mnist_cntk", "Input3", pixels, 1, 1, 28, 28).build());
+        }
+
+        ModelStatisticsResponse after = client.blocking().modelStatistics(ModelStatisticsRequest.newBuilder()
+                .setName("mnist_cntk").build());
+
+        assertThat(after.getModelStatsCount()).isEqualTo(1);
+        var was = before.getModelStats(0);
+        var now = after.getModelStats(0);
+        assertThat(now.getName()).isEqualTo("mnist_cntk");
+        assertThat(now.getVersion()).isEqualTo("1");
+        assertThat(now.getInferenceCount() - was.getInferenceCount()).isEqualTo(2);
+        assertThat(now.getExecutionCount() - was.getExecutionCount()).isEqualTo(2);
+        InferStatistics stats = now.getInferenceStats();
+        assertThat(stats.getSuccess().getCount() - was.getInferenceStats().getSuccess().getCount()).isEqualTo(2);
+        assertThat(stats.getComputeInfer().getCount() - was.getInferenceStats().getComputeInfer().getCount()).isEqualTo(2);
+        assertThat(stats.getComputeInfer().getNs()).isGreaterThan(was.getInferenceStats().getComputeInfer().getNs());
+        assertThat(stats.getComputeOutput().getCount() - was.getInferenceStats().getComputeOutput().getCount())
+                .isEqualTo(2);
+        assertThat(now.getLastInference()).isPositive();
+        assertThat(client.blocking().modelStatistics(ModelStatisticsRequest.getDefaultInstance()).getModelStatsList())
+                .extracting(each -> each.getName()).containsExactly("mnist_cntk", "squeezenet1.0-fp32", "yolox_nano");
+        assertStatus(() -> client.blocking().modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()),
+                Status.Code.NOT_FOUND, "nope");
     }
 
     /** A client whose "deflate" sends bytes that are not zlib data. */
