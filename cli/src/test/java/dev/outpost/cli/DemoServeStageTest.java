@@ -49,7 +49,7 @@ class DemoServeStageTest {
             assertThatThrownBy(() -> stage.run(List.of(walk), busy))
                     .isInstanceOf(CliException.class)
                     .hasMessage("The serving stage failed (--no-serve skips it): Cannot listen on 127.0.0.1:"
-                            + taken.getLocalPort() + " (gRPC 0): the address is in use or not allowed");
+                            + taken.getLocalPort() + " (gRPC 0): the address is in use or not allowed (Address already in use)");
         }
         assertThat(printed.toString()).doesNotContain("[serve]");
     }

@@ -149,7 +149,22 @@ class ServeCommandTest {
                     String.valueOf(taken.getLocalPort()), "--no-grpc");
             assertThat(run.exitCode()).isEqualTo(1);
             assertThat(run.err()).contains("Cannot listen on 127.0.0.1:" + taken.getLocalPort()
-                    + ": the address is in use or not allowed").doesNotContain("at dev.outpost");
+                    + ": the address is in use or not allowed (Address already in use)")
+                    .as("one message, no stack trace").doesNotContain("\tat ", "BindException");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void serve_onAGrpcPortInUse_namesThatPort() throws Exception {
+        DemoModel.Files demo = DemoModel.writeTo(temp, "test");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            CliRun run = CliRun.run("serve", demo.model().toString(), "--http-port", "0", "--grpc-port",
+                    String.valueOf(taken.getLocalPort()));
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).contains("Cannot listen on 127.0.0.1:0 (gRPC " + taken.getLocalPort() + "): gRPC port "
+                    + taken.getLocalPort() + ": the address is in use or not allowed (Address already in use)")
+                    .doesNotContain("\tat ", "BindException");
         }
     }
 

@@ -70,6 +70,12 @@ public final class InferenceServer implements AutoCloseable {
     private InferenceServer(ModelManager models, ServerConfig config) {
         this.models = models;
         this.config = config;
+        // Helidon logs a bind failure with its stack trace and starts nothing; a port that is taken is
+        // found here first, so the caller gets one clear message instead.
+        requireFree(config.host(), config.port(), "");
+        if (config.grpcPort() != ServerConfig.GRPC_OFF) {
+            requireFree(config.host(), config.grpcPort(), "gRPC port " + config.grpcPort() + ": ");
+        }
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
@@ -102,6 +108,20 @@ public final class InferenceServer implements AutoCloseable {
             server.stop();
             throw new java.io.UncheckedIOException("gRPC cannot listen on " + config.host() + ":" + config.grpcPort()
                     + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Throws when {@code port} (not 0) cannot be bound on {@code host} now. */
+    private static void requireFree(String host, int port, String what) {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(what + "the address is in use or not allowed (" + e.getMessage()
+                    + ")", e);
         }
     }
 
