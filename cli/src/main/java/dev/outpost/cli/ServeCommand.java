@@ -48,6 +48,8 @@ import picocli.CommandLine.Spec;
             "  curl -s localhost:8000/v2/models/squeezenet1.0-fp32",
             "  curl -s --data-binary @cat.jpg -H 'Content-Type: image/jpeg' localhost:8000/v2/models/squeezenet1.0-fp32/classify",
             "",
+            "Endpoints, errors, compression, Triton's config and statistics extensions, metrics: docs/serving.md.",
+            "",
             "Exit status: 143 after SIGTERM and 130 after Ctrl-C, once the drain is done (a signal's"
                     + " conventional status), 1 failure (message on stderr), 2 usage error."
         })
