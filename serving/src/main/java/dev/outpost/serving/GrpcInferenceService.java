@@ -2,6 +2,7 @@ package dev.outpost.serving;
 
 import dev.outpost.runtime.TensorSpec;
 import dev.outpost.serving.proto.GRPCInferenceServiceGrpc;
+import dev.outpost.serving.proto.GrpcService.InferBatchStatistics;
 import dev.outpost.serving.proto.GrpcService.InferStatistics;
 import dev.outpost.serving.proto.GrpcService.ModelInferRequest;
 import dev.outpost.serving.proto.GrpcService.ModelInferResponse;
@@ -281,7 +282,13 @@ final class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceS
                                 .setComputeInfer(duration(each.computeInfer()))
                                 .setComputeOutput(duration(each.computeOutput()))
                                 .setCacheHit(duration(ModelStatistics.Stat.NONE))
-                                .setCacheMiss(duration(ModelStatistics.Stat.NONE))));
+                                .setCacheMiss(duration(ModelStatistics.Stat.NONE)))
+                        .addAllBatchStats(each.batches().stream().map(batch -> InferBatchStatistics.newBuilder()
+                                .setBatchSize(batch.size())
+                                .setComputeInput(duration(batch.input()))
+                                .setComputeInfer(duration(batch.infer()))
+                                .setComputeOutput(duration(batch.output()))
+                                .build()).toList()));
             }
             return builder.build();
         });

@@ -602,8 +602,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /**
      * Triton's statistics extension ({@code tritonclient}'s {@code get_inference_statistics}); see
-     * {@link ModelStatistics}. There is no response cache, so its counts are 0; per-batch-size figures
-     * are not kept, so batch_stats is empty.
+     * {@link ModelStatistics}. There is no response cache, so its counts are 0.
      */
     private void statistics(ServerRequest req, ServerResponse res) throws IOException {
         List<ModelStatistics> statistics = models.statistics(req.path().pathParameters().first("name").orElse(""),
@@ -630,6 +629,14 @@ public final class InferenceServer implements AutoCloseable {
                 duration(out, "cache_miss", ModelStatistics.Stat.NONE);
                 out.writeEndObject();
                 out.writeArrayFieldStart("batch_stats");
+                for (ModelStatistics.Batch batch : each.batches()) {
+                    out.writeStartObject();
+                    out.writeNumberField("batch_size", batch.size());
+                    duration(out, "compute_input", batch.input());
+                    duration(out, "compute_infer", batch.infer());
+                    duration(out, "compute_output", batch.output());
+                    out.writeEndObject();
+                }
                 out.writeEndArray();
                 out.writeEndObject();
             }

@@ -220,7 +220,9 @@ final class LoadedModel implements AutoCloseable {
         if (batch.getFirst().work instanceof ImageWork images) {
             ModelScheduler.Pending pending = batch.getFirst();
             try (RunControl control = cancellableRun(List.of(pending))) {
-                pending.result.complete(runGuarded(() -> pipeline.orElseThrow().run(images.images(), control)));
+                PipelineRun run = runGuarded(() -> pipeline.orElseThrow().run(images.images(), control));
+                metrics.call(images.images().size(), run.preprocess(), run.inference(), run.postprocess());
+                pending.result.complete(run);
             }
             return;
         }
@@ -262,18 +264,22 @@ final class LoadedModel implements AutoCloseable {
     }
 
     private InferenceResponse runOne(InferenceRequest request, ModelScheduler.Pending pending) {
+        Instant preparing = clock.instant();
         Map<String, Tensor> feed = new LinkedHashMap<>();
         request.inputs().forEach(input -> feed.put(input.name(), input.tensor()));
+        Set<String> requested = check(request);
         Instant start = clock.instant();
         Outputs outputs;
         try (RunControl control = cancellableRun(List.of(pending))) {
-            outputs = runGuarded(() -> session.run(feed, check(request), control));
+            outputs = runGuarded(() -> session.run(feed, requested, control));
         }
-        Duration compute = Duration.between(start, clock.instant());
+        Instant ran = clock.instant();
+        Duration compute = Duration.between(start, ran);
         List<NamedTensor> named = new ArrayList<>();
         for (String name : outputs.names()) {
             named.add(new NamedTensor(name, outputs.get(name)));
         }
+        metrics.call(pending.rows, Duration.between(preparing, start), compute, Duration.between(ran, clock.instant()));
         return new InferenceResponse(request.id(), source.name(), source.version(), named, pending.queueTime(),
                 compute, 1, outputs);
     }
@@ -283,6 +289,7 @@ final class LoadedModel implements AutoCloseable {
         List<InferenceRequest> requests = batch.stream().map(pending -> (InferenceRequest) pending.work).toList();
         InferenceRequest first = requests.getFirst();
         long totalRows = batch.stream().mapToLong(pending -> pending.rows).sum();
+        Instant joining = clock.instant();
         Map<String, Tensor> feed = new LinkedHashMap<>();
         try {
             for (NamedTensor input : first.inputs()) {
@@ -299,7 +306,7 @@ final class LoadedModel implements AutoCloseable {
                             .findFirst().orElseThrow().tensor().buffer());
                 }
             }
-            runJoined(batch, requests, first, totalRows, feed);
+            runJoined(batch, requests, first, totalRows, feed, joining);
         } finally {
             feed.values().forEach(Tensor::close);
         }
@@ -307,11 +314,13 @@ final class LoadedModel implements AutoCloseable {
 
     /** Runs the concatenated inputs once and answers every request with its rows of the outputs. */
     private void runJoined(List<ModelScheduler.Pending> batch, List<InferenceRequest> requests, InferenceRequest first,
-            long totalRows, Map<String, Tensor> feed) {
+            long totalRows, Map<String, Tensor> feed, Instant joining) {
+        Set<String> requested = check(first);
         Instant start = clock.instant();
         try (RunControl control = cancellableRun(batch);
-             Outputs outputs = runGuarded(() -> session.run(feed, check(first), control))) {
-            Duration compute = Duration.between(start, clock.instant());
+             Outputs outputs = runGuarded(() -> session.run(feed, requested, control))) {
+            Instant ran = clock.instant();
+            Duration compute = Duration.between(start, ran);
             List<List<NamedTensor>> split = new ArrayList<>();
             requests.forEach(request -> split.add(new ArrayList<>()));
             for (String name : outputs.names()) {
@@ -332,6 +341,8 @@ final class LoadedModel implements AutoCloseable {
                     split.get(i).add(new NamedTensor(name, part));
                 }
             }
+            metrics.call((int) Math.min(Integer.MAX_VALUE, totalRows), Duration.between(joining, start), compute,
+                    Duration.between(ran, clock.instant()));
             for (int i = 0; i < batch.size(); i++) {
                 List<NamedTensor> parts = split.get(i);
                 InferenceResponse response = new InferenceResponse(requests.get(i).id(), source.name(),

@@ -10,10 +10,19 @@ package dev.outpost.serving;
  * @param lastInferenceMillis when a request was last answered with outputs, in milliseconds since the epoch; 0 before
  * @param inferenceCount rows computed (a request of batch 8 counts 8)
  * @param executionCount model calls (dynamic batching serves several requests in one)
+ * @param batches model calls by their rows, smallest first
  */
 record ModelStatistics(String name, String version, long lastInferenceMillis, long inferenceCount,
                        long executionCount, Stat success, Stat fail, Stat queue, Stat computeInput,
-                       Stat computeInfer, Stat computeOutput) {
+                       Stat computeInfer, Stat computeOutput, java.util.List<Batch> batches) {
+
+    /**
+     * The model calls of one batch size: preparing their inputs (joining the requests' rows, or
+     * preprocessing images), running the model, and taking the outputs apart per request. Each
+     * part's count is the number of calls.
+     */
+    record Batch(int size, Stat input, Stat infer, Stat output) {
+    }
 
     /** A count and a total duration in nanoseconds. */
     record Stat(long count, long nanos) {
@@ -32,13 +41,18 @@ record ModelStatistics(String name, String version, long lastInferenceMillis, lo
     /** The figures of a version that has recorded none. */
     static ModelStatistics none(String name, String version) {
         return new ModelStatistics(name, version, 0, 0, 0, Stat.NONE, Stat.NONE, Stat.NONE, Stat.NONE, Stat.NONE,
-                Stat.NONE);
+                Stat.NONE, java.util.List.of());
     }
 
     /** The figures a version's metrics hold. */
     static ModelStatistics of(String name, String version, ServingMetrics.ModelMetrics m) {
         return new ModelStatistics(name, version, m.lastSuccessMillis, Math.round(m.batch.sum()), m.batch.count(),
                 Stat.of(m.succeeded.sum(), m.succeededSeconds.sum()), Stat.of(m.failed.sum(), m.failedSeconds.sum()),
-                Stat.of(m.queue), Stat.of(m.preprocess), Stat.of(m.compute), Stat.of(m.postprocess));
+                Stat.of(m.queue), Stat.of(m.preprocess), Stat.of(m.compute), Stat.of(m.postprocess),
+                m.batches.entrySet().stream().map(entry -> {
+                    long calls = entry.getValue().count.sum();
+                    return new Batch(entry.getKey(), Stat.of(calls, entry.getValue().input.sum()),
+                            Stat.of(calls, entry.getValue().infer.sum()), Stat.of(calls, entry.getValue().output.sum()));
+                }).toList());
     }
 }

@@ -42,6 +42,37 @@ final class ServingMetrics {
         /** Model calls stopped inside ONNX Runtime because every request they served had timed out or was cancelled. */
         final LongAdder stoppedRuns = new LongAdder();
         volatile double loadSeconds = Double.NaN;
+        /** Model calls by rows: preparing their inputs, running, and taking their outputs apart. */
+        final Map<Integer, BatchFigures> batches = new ConcurrentSkipListMap<>();
+
+        /**
+         * Records one model call of {@code rows} rows. At most {@link #MAX_BATCH_SIZES} distinct sizes
+         * are kept, so that clients sending ever new batch sizes cannot grow the map without bound.
+         */
+        void call(int rows, Duration input, Duration infer, Duration output) {
+            BatchFigures figures = batches.get(rows);
+            if (figures == null) {
+                if (batches.size() >= MAX_BATCH_SIZES) {
+                    return;
+                }
+                figures = batches.computeIfAbsent(rows, key -> new BatchFigures());
+            }
+            figures.count.increment();
+            figures.input.add(seconds(input));
+            figures.infer.add(seconds(infer));
+            figures.output.add(seconds(output));
+        }
+    }
+
+    /** The distinct batch sizes whose figures a model version keeps. */
+    static final int MAX_BATCH_SIZES = 64;
+
+    /** One batch size's model calls: their count and the seconds spent in each part. */
+    static final class BatchFigures {
+        final LongAdder count = new LongAdder();
+        final java.util.concurrent.atomic.DoubleAdder input = new java.util.concurrent.atomic.DoubleAdder();
+        final java.util.concurrent.atomic.DoubleAdder infer = new java.util.concurrent.atomic.DoubleAdder();
+        final java.util.concurrent.atomic.DoubleAdder output = new java.util.concurrent.atomic.DoubleAdder();
     }
 
     private final Map<String, ModelMetrics> models = new ConcurrentSkipListMap<>();

@@ -221,6 +221,10 @@ class GrpcServiceTest {
         assertThat(stats.getComputeOutput().getCount() - was.getInferenceStats().getComputeOutput().getCount())
                 .isEqualTo(2);
         assertThat(now.getLastInference()).isPositive();
+        assertThat(now.getBatchStatsList()).as("mnist_cntk takes one row per call").hasSize(1);
+        assertThat(now.getBatchStats(0).getBatchSize()).isEqualTo(1);
+        assertThat(now.getBatchStats(0).getComputeInfer().getCount() - (was.getBatchStatsCount() == 0 ? 0
+                : was.getBatchStats(0).getComputeInfer().getCount())).isEqualTo(2);
         assertThat(client.blocking().modelStatistics(ModelStatisticsRequest.getDefaultInstance()).getModelStatsList())
                 .extracting(each -> each.getName()).containsExactly("mnist_cntk", "squeezenet1.0-fp32", "yolox_nano");
         assertStatus(() -> client.blocking().modelStatistics(ModelStatisticsRequest.newBuilder().setName("nope").build()),

@@ -116,7 +116,9 @@ class TritonExtensionsTest {
         assertThat(stats).contains("\"name\":\"digits\",\"version\":\"1\"", "\"inference_count\":4,",
                 "\"execution_count\":2,", "\"success\":{\"count\":2,", "\"fail\":{\"count\":1,",
                 "\"queue\":{\"count\":3,", "\"compute_input\":{\"count\":2,", "\"compute_infer\":{\"count\":2,",
-                "\"compute_output\":{\"count\":2,", "\"batch_stats\":[]");
+                "\"compute_output\":{\"count\":2,", "\"batch_stats\":[{\"batch_size\":2,\"compute_input\":{\"count\":2,");
+        assertThat(stats).as("one batch size, two calls of two rows").containsOnlyOnce("\"batch_size\"")
+                .containsPattern("\"batch_size\":2,.*\"compute_infer\":\\{\"count\":2,\"ns\":[1-9]");
         assertThat(stats).doesNotContain("\"compute_infer\":{\"count\":2,\"ns\":0}");
         long last = Long.parseLong(stats.replaceAll(".*\"last_inference\":(\\d+).*", "$1"));
         assertThat(last).as("when the last success was answered").isBetween(start, System.currentTimeMillis());
