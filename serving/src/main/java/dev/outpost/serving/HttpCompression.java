@@ -33,8 +33,12 @@ import java.util.zip.InflaterInputStream;
  */
 final class HttpCompression {
 
+    private static final Coding GZIP = Coding.of("gzip", "gzip", "x-gzip");
+    private static final Coding DEFLATE = Coding.of("deflate", "deflate");
+
     /** The request codings decoded, lower case. */
-    static final List<String> CODINGS = List.of("gzip", "x-gzip", "deflate");
+    static final List<String> CODINGS = java.util.stream.Stream.of(GZIP, DEFLATE)
+            .flatMap(coding -> coding.names().stream()).toList();
 
     private HttpCompression() {
     }
@@ -43,9 +47,7 @@ final class HttpCompression {
     static ContentEncodingContext context() {
         return ContentEncodingContext.builder()
                 .contentEncodingsDiscoverServices(false)
-                // Helidon looks codings up by exact name; HTTP's are case-insensitive, so both cases are listed.
-                .contentEncodings(List.of(new Coding("gzip", Set.of("gzip", "x-gzip", "GZIP", "X-GZIP")),
-                        new Coding("deflate", Set.of("deflate", "DEFLATE"))))
+                .contentEncodings(List.of(GZIP, DEFLATE))
                 .build();
     }
 
@@ -54,7 +56,18 @@ final class HttpCompression {
         return contentEncoding != null && !contentEncoding.isBlank() && !contentEncoding.trim().equalsIgnoreCase("identity");
     }
 
-    private record Coding(String name, Set<String> ids) implements ContentEncoding {
+    /** A coding under its lower-case names, and the names Helidon looks it up by. */
+    private record Coding(String name, List<String> names, Set<String> ids) implements ContentEncoding {
+
+        /** Helidon looks codings up by exact name; HTTP's are case-insensitive, so both cases are listed. */
+        static Coding of(String name, String... names) {
+            Set<String> ids = new java.util.HashSet<>();
+            for (String each : names) {
+                ids.add(each);
+                ids.add(each.toUpperCase(java.util.Locale.ROOT));
+            }
+            return new Coding(name, List.of(names), Set.copyOf(ids));
+        }
 
         @Override
         public String type() {
@@ -77,9 +90,9 @@ final class HttpCompression {
                 try {
                     return name.equals("gzip") ? new GZIPInputStream(in, 64 * 1024) : new InflaterInputStream(in);
                 } catch (IOException e) {
-                    // GZIPInputStream reads the header at once: a body that is not gzip fails here.
-                    throw new UncheckedIOException("The request body is not " + name + " data (Content-Encoding: "
-                            + name + "): " + e.getMessage(), e);
+                    // GZIPInputStream reads the header at once: a body that is not gzip fails here. The
+                    // handler names the coding when it answers.
+                    throw new UncheckedIOException(e);
                 }
             };
         }

@@ -314,25 +314,11 @@ public final class InferenceServer implements AutoCloseable {
             throw tooLarge(length.getAsLong());
         }
         String coding = req.headers().first(HeaderNames.CONTENT_ENCODING).orElse(null);
-        if (HttpCompression.encoded(coding)) {
-            // Content-Length counts the compressed bytes; what comes out is bounded by the size limit instead.
-            try (InputStream in = req.content().inputStream()) {
-                byte[] data = in.readNBytes((int) config.maxRequestBytes() + 1);
-                if (data.length > config.maxRequestBytes()) {
-                    throw new ServingException(ServingException.Code.PAYLOAD_TOO_LARGE, "The request body, decoded "
-                            + "from " + coding + ", has more than " + config.maxRequestBytes() + " bytes; the limit is "
-                            + config.maxRequestBytes());
-                }
-                return data;
-            } catch (IOException | java.io.UncheckedIOException e) {
-                IOException cause = e instanceof java.io.UncheckedIOException unchecked ? unchecked.getCause()
-                        : (IOException) e;
-                throw new ServingException(ServingException.Code.INVALID_REQUEST, "The request body could not be "
-                        + "decoded as " + coding + " (its Content-Encoding): " + cause.getMessage());
-            }
-        }
+        boolean encoded = HttpCompression.encoded(coding);
         try (InputStream in = req.content().inputStream()) {
-            if (length.isPresent()) {
+            // A compressed body's Content-Length counts its compressed bytes: what comes out of it is read
+            // like a chunked body, bounded by the size limit.
+            if (length.isPresent() && !encoded) {
                 // Known length (every client but a chunked one): one exact array, no growing copies.
                 byte[] data = new byte[(int) length.getAsLong()];
                 int read = in.readNBytes(data, 0, data.length);
@@ -344,9 +330,18 @@ public final class InferenceServer implements AutoCloseable {
             }
             byte[] data = in.readNBytes((int) config.maxRequestBytes() + 1);
             if (data.length > config.maxRequestBytes()) {
-                throw tooLarge(-1);
+                throw encoded ? new ServingException(ServingException.Code.PAYLOAD_TOO_LARGE, "The request body, "
+                        + "decoded from " + coding + ", has more than " + config.maxRequestBytes()
+                        + " bytes; the limit is " + config.maxRequestBytes()) : tooLarge(-1);
             }
             return data;
+        } catch (IOException | java.io.UncheckedIOException e) {
+            if (!encoded) {
+                throw e;
+            }
+            Throwable cause = e instanceof java.io.UncheckedIOException unchecked ? unchecked.getCause() : e;
+            throw new ServingException(ServingException.Code.INVALID_REQUEST, "The request body could not be "
+                    + "decoded as " + coding + " (its Content-Encoding): " + cause.getMessage());
         }
     }
 
