@@ -55,6 +55,12 @@ class LoadBehaviourTest {
         return Http.to(server);
     }
 
+    /** A manager over mnist_cnn_pytorch with the given config lines, timed by {@code time}. */
+    private ModelManager mnistOn(ManualTime time, String... config) {
+        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"), config);
+        return ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+    }
+
     private static float[] digit(long seed) {
         Random random = new Random(seed);
         float[] pixels = new float[784];
@@ -191,10 +197,8 @@ class LoadBehaviourTest {
 
     @Test
     void requestTimeout_aQueuedRequestThatTimesOutGets504_andNeverRuns() throws Exception {
-        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
-                "request-timeout-ms=500");
         ManualTime time = new ManualTime();
-        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+        ModelManager models = mnistOn(time, "request-timeout-ms=500");
         Http http = start(models, true);
         CompletableFuture<HttpResponse<byte[]>> first = send(http, digit(0));
         assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).isTrue();
@@ -215,10 +219,8 @@ class LoadBehaviourTest {
 
     @Test
     void requestTimeout_anImageRequestThatTimesOut_stopsItsPipelineRun() throws Exception {
-        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
-                "request-timeout-ms=500");
         ManualTime time = new ManualTime();
-        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+        ModelManager models = mnistOn(time, "request-timeout-ms=500");
         Http http = start(models, true);
         java.awt.image.BufferedImage digit = new java.awt.image.BufferedImage(28, 28,
                 java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
@@ -242,10 +244,8 @@ class LoadBehaviourTest {
     /** Triton's clients send infer(..., timeout=us) as the request parameter "timeout", in microseconds. */
     @Test
     void tritonsTimeoutParameter_limitsThatRequestOnly_andAMalformedOneIs400() throws Exception {
-        SharedModels.install(repo, "mnist", "1", SharedModels.model("mnist_cnn_pytorch.onnx"),
-                "request-timeout-ms=60000");
         ManualTime time = new ManualTime();
-        ModelManager models = ModelManager.create(ModelRepository.of(repo), ServingConfig.defaults(), time, time);
+        ModelManager models = mnistOn(time, "request-timeout-ms=60000");
         Http http = start(models, true);
         CompletableFuture<HttpResponse<byte[]>> first = send(http, digit(0));
         assertThat(entered.tryAcquire(20, TimeUnit.SECONDS)).isTrue();
